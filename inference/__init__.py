@@ -1,0 +1,1 @@
+"""The torch audio-to-viseme model: features, network, training, shipped weights."""

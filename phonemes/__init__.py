@@ -1,0 +1,1 @@
+"""Audio in, timed phones out: loading, phone set, recognisers, aligners, visemes, file formats."""
