@@ -1,0 +1,560 @@
+"""Frame posteriors -> timed phones: forced alignment, free decoding, CTC spikes.
+
+All three work on :class:`~.types.FramePosteriors` (``labels`` = any phone
+inventory written in IPA, ``log_probs`` [T, K]) and return a
+:class:`~.types.PhoneTrack` covering ``[0, duration]`` without gaps.
+
+- :func:`forced_align`: Viterbi alignment of a known IPA phone sequence, with
+  optional silences between words. A target phone the inventory lacks is
+  scored by the labels most similar to it by articulatory features
+  (:func:`similar_labels`).
+- :func:`decode`: free decoding with a minimum duration per segment and a
+  switch penalty (no single-frame flicker).
+- :func:`spikes_to_segments`: CTC output (peaky "spikes" with blanks in
+  between, e.g. allosaurus) -> proper segments, by forced alignment of the
+  recognised sequence over the per-frame phone probabilities.
+
+Everything is vectorised numpy: the Python loop runs once per frame and does a
+handful of array operations over all states.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from .phoneset import SILENCE, Features, features, normalize
+from .types import SIL, FramePosteriors, PhoneTrack, TimedPhone, TimedWord
+
+NEG = -1e30
+
+__all__ = [
+    "AlignmentError", "forced_align", "decode", "spikes_to_segments", "ctc_greedy",
+    "phone_similarity", "similar_labels", "emission_matrix", "posterior_confidence",
+]
+
+
+class AlignmentError(ValueError):
+    """The phone sequence cannot be aligned to these frames (explains what to do)."""
+
+
+# --------------------------------------------------------------------------
+# Similarity between phones (articulatory features)
+# --------------------------------------------------------------------------
+
+_PLACE_POS = {
+    "bilabial": 0.0, "labiodental": 1.0, "dental": 2.0, "alveolar": 3.0, "postalveolar": 4.0,
+    "retroflex": 4.5, "palatal": 5.0, "velar": 6.0, "labial-velar": 6.5, "uvular": 7.0,
+    "pharyngeal": 8.0, "glottal": 9.0,
+}
+_MANNER_GROUP = {
+    "stop": "obstruent", "affricate": "obstruent", "fricative": "obstruent",
+    "nasal": "sonorant", "approximant": "sonorant", "lateral": "sonorant", "trill": "sonorant",
+    "tap": "sonorant",
+}
+
+
+def _feature_similarity(a: Features | None, b: Features | None) -> float:
+    if a is None or b is None:
+        return 0.0
+    if a.kind == "silence" or b.kind == "silence":
+        return 1.0 if a.kind == b.kind else 0.0
+    if a.kind != b.kind:
+        # vowels vs glides / rhotics are close; other consonants are not
+        c, v = (a, b) if a.kind == "consonant" else (b, a)
+        if c.manner == "approximant":
+            s = 0.35
+            if c.round and v.round:
+                s += 0.15
+            if c.rhotic and v.rhotic:
+                s += 0.2
+            if c.place == "palatal" and v.height < 0.3 and v.backness < 0.3:
+                s += 0.15
+            return s
+        if c.manner == "lateral" and v.backness > 0.6:
+            return 0.2
+        return 0.02
+    if a.kind == "vowel":
+        d = abs(a.height - b.height) * 1.2 + abs(a.backness - b.backness) * 0.8
+        d += 0.35 * (a.round != b.round) + 0.3 * (a.rhotic != b.rhotic) + 0.05 * (a.nasalised != b.nasalised)
+        return float(max(0.0, 1.0 - d / 1.5))
+    # consonants
+    pd = abs(_PLACE_POS.get(a.place, 5.0) - _PLACE_POS.get(b.place, 5.0))
+    s = 1.0 - min(pd, 4.0) / 6.0
+    if a.manner != b.manner:
+        same_group = _MANNER_GROUP.get(a.manner) == _MANNER_GROUP.get(b.manner)
+        s *= 0.7 if same_group else 0.4
+        if {a.manner, b.manner} == {"stop", "affricate"} or {a.manner, b.manner} == {"fricative", "affricate"}:
+            s = max(s, 0.7 * (1.0 - min(pd, 4.0) / 6.0))
+    if a.voiced != b.voiced:
+        s *= 0.85
+    if a.round != b.round:
+        s *= 0.9
+    if a.rhotic != b.rhotic:
+        s *= 0.8
+    return float(max(0.0, min(1.0, s)))
+
+
+@lru_cache(maxsize=65536)
+def phone_similarity(a: str, b: str) -> float:
+    """Articulatory similarity of two IPA phones in [0, 1] (1 = same sound)."""
+    na, nb = normalize(a), normalize(b)
+    if na == nb:
+        return 1.0
+    fa, fb = features(na), features(nb)
+    if fa is not None and fb is not None and fa == fb:
+        return 0.97
+    return _feature_similarity(fa, fb)
+
+
+def similar_labels(phone: str, labels: list[str] | tuple[str, ...], top: int = 3,
+                   min_similarity: float = 0.3) -> list[tuple[int, float]]:
+    """Indices and weights (summing to 1) of the labels that stand in for ``phone``.
+
+    The label itself when present; otherwise the ``top`` most similar labels by
+    articulatory features (at least ``min_similarity``; the single best one if
+    none reach it).
+    """
+    target = normalize(phone)
+    norm = [normalize(x) for x in labels]
+    if target in norm:
+        return [(norm.index(target), 1.0)]
+    sims = [(i, phone_similarity(target, x)) for i, x in enumerate(norm)]
+    sims.sort(key=lambda p: -p[1])
+    chosen = [p for p in sims[:top] if p[1] >= min_similarity] or sims[:1]
+    if not chosen:
+        raise AlignmentError("the posteriors have no labels; cannot score any phone")
+    # sharpen: the best match dominates
+    w = np.array([s for _, s in chosen], dtype=np.float64) ** 4 + 1e-9
+    w = w / w.sum()
+    return [(i, float(x)) for (i, _), x in zip(chosen, w)]
+
+
+def emission_matrix(post: FramePosteriors, targets: list[str]) -> np.ndarray:
+    """[T, len(targets)] log-scores: each target phone scored by its label or its stand-ins."""
+    lp = np.asarray(post.log_probs, dtype=np.float32)
+    T = lp.shape[0]
+    out = np.empty((T, len(targets)), dtype=np.float32)
+    for j, ph in enumerate(targets):
+        sl = similar_labels(ph, post.labels)
+        if len(sl) == 1:
+            out[:, j] = lp[:, sl[0][0]]
+        else:
+            idx = np.array([i for i, _ in sl])
+            lw = np.log(np.array([w for _, w in sl], dtype=np.float32))
+            cols = lp[:, idx] + lw[None, :]
+            m = cols.max(axis=1)
+            out[:, j] = m + np.log(np.exp(cols - m[:, None]).sum(axis=1))
+    return out
+
+
+def posterior_confidence(scores: np.ndarray) -> float:
+    """Confidence of one segment from its per-frame log-scores: mean posterior, in [0, 1]."""
+    if scores.size == 0:
+        return 0.0
+    return float(np.clip(np.mean(np.exp(np.minimum(scores, 0.0))), 0.0, 1.0))
+
+
+def _relative_confidence(lp_seg: np.ndarray, score_seg: np.ndarray) -> float:
+    """Mean posterior of the chosen phone, blended with how often it is the best label."""
+    if score_seg.size == 0:
+        return 0.0
+    p = np.exp(np.minimum(score_seg, 0.0))
+    best = lp_seg.max(axis=1)
+    top_share = np.mean(score_seg >= best - math.log(2.0))  # within a factor 2 of the best label
+    return float(np.clip(0.5 * p.mean() + 0.5 * top_share, 0.0, 1.0))
+
+
+# --------------------------------------------------------------------------
+# Forced alignment
+# --------------------------------------------------------------------------
+
+def forced_align(
+    post: FramePosteriors,
+    phones: list[str],
+    words: list[tuple[str, int]] | None = None,
+    optional_silence: bool = True,
+    *,
+    min_duration: float = 0.02,
+    silence_penalty: float = 2.0,
+    duration: float | None = None,
+    recognizer: str = "",
+    language: str = "eng",
+) -> PhoneTrack:
+    """Viterbi alignment of the IPA ``phones`` over ``post``.
+
+    ``words``: (text, number of phones) per word, in order, covering ``phones``;
+    silence may be inserted between words (and always at the start and end)
+    when ``optional_silence``. Without ``words`` the phones are one word.
+    ``SIL`` entries in ``phones`` are silences that must be there.
+    ``min_duration``: shortest phone in seconds (reduced automatically when the
+    clip is too short for it). ``silence_penalty``: log-score cost of entering
+    an optional silence (fewer spurious short pauses).
+    Returns a PhoneTrack with phones (SIL in pauses), words, and a confidence
+    per phone from the posteriors.
+    """
+    lp = np.asarray(post.log_probs, dtype=np.float32)
+    if lp.ndim != 2 or lp.shape[1] != len(post.labels):
+        raise AlignmentError(f"log_probs must be [frames, {len(post.labels)}], got {lp.shape}")
+    T = lp.shape[0]
+    hop = float(post.hop)
+    dur = float(duration) if duration is not None else T * hop
+    phones = [normalize(p) for p in phones]
+    if words is None:
+        words = [("", len(phones))]
+    if sum(n for _, n in words) != len(phones):
+        raise AlignmentError(
+            f"words cover {sum(n for _, n in words)} phones but {len(phones)} phones were given; "
+            "pass (word, number of phones) for every word")
+    speech = [p for p in phones if p != SIL]
+    if T == 0:
+        raise AlignmentError("no frames to align to: the audio is empty")
+    if not speech:
+        return PhoneTrack([TimedPhone(0.0, dur, SIL, 1.0)], dur, recognizer=recognizer,
+                          language=language, source=post.source)
+
+    # ---- units: (phone, optional?, word index) ----
+    units: list[tuple[str, bool, int]] = []
+    pos = 0
+    for wi, (_, n) in enumerate(words):
+        if optional_silence and (not units or units[-1][0] != SIL):
+            units.append((SIL, True, -1))
+        for p in phones[pos:pos + n]:
+            if p == SIL:
+                if units and units[-1][0] == SIL:
+                    units[-1] = (SIL, False, -1)
+                else:
+                    units.append((SIL, False, -1))
+            else:
+                units.append((p, False, wi))
+        pos += n
+    if optional_silence and units[-1][0] != SIL:
+        units.append((SIL, True, -1))
+    U = len(units)
+
+    n_required = sum(1 for _, opt, _ in units if not opt)
+    if n_required > T:
+        raise AlignmentError(
+            f"{n_required} phones cannot fit in {T} frames ({dur:.2f} s): the transcript is much longer "
+            "than the audio; check that the transcript belongs to this clip")
+    m = max(1, int(round(min_duration / hop)))
+    while m > 1 and n_required * m > T:
+        m -= 1
+    m_sil = max(m, 2) if n_required * m + 2 <= T else m
+    lens = np.array([m_sil if (ph == SIL and opt) else m for ph, opt, _ in units], dtype=np.int64)
+
+    # ---- emissions per unit ----
+    targets = sorted({ph for ph, _, _ in units})
+    col = {ph: j for j, ph in enumerate(targets)}
+    E = emission_matrix(post, targets)  # [T, n_targets]
+    unit_col = np.array([col[ph] for ph, _, _ in units], dtype=np.int64)
+
+    # ---- states ----
+    S = int(lens.sum())
+    first = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    last = first + lens - 1
+    state_unit = np.repeat(np.arange(U), lens)
+    state_col = unit_col[state_unit]
+    can_stay = np.zeros(S, dtype=bool)
+    can_stay[last] = True
+    optional = np.array([opt for _, opt, _ in units], dtype=bool)
+    entry_pen = np.zeros(S, dtype=np.float32)
+    entry_pen[first[optional]] = -float(silence_penalty)
+    # skip over an optional unit: first state of unit u <- last state of unit u-2
+    skip_src = np.full(S, -1, dtype=np.int64)
+    for u in range(2, U):
+        if optional[u - 1]:
+            skip_src[first[u]] = last[u - 2]
+    has_skip = skip_src >= 0
+    skip_idx = np.where(has_skip, skip_src, 0)
+
+    # ---- Viterbi ----
+    sk_dst = np.flatnonzero(has_skip)
+    sk_src = skip_src[sk_dst]
+    sk_pen = entry_pen[sk_dst]
+    not_stay = ~can_stay
+    delta = np.full(S, NEG, dtype=np.float32)
+    delta[0] = E[0, state_col[0]] + entry_pen[0]
+    if optional[0] and U > 1:
+        delta[first[1]] = E[0, state_col[first[1]]] + entry_pen[first[1]]
+    bp = np.zeros((T, S), dtype=np.int8)
+    adv = np.empty(S, dtype=np.float32)
+    for t in range(1, T):
+        adv[1:] = delta[:-1]
+        adv[0] = NEG
+        adv += entry_pen
+        cur = delta.copy()
+        cur[not_stay] = NEG
+        c1 = adv > cur
+        np.maximum(adv, cur, out=cur)
+        row = bp[t]
+        row[c1] = 1
+        if sk_dst.size:
+            sv = delta[sk_src] + sk_pen
+            c2 = sv > cur[sk_dst]
+            if c2.any():
+                d2 = sk_dst[c2]
+                cur[d2] = sv[c2]
+                row[d2] = 2
+        cur += E[t, state_col]
+        delta = cur
+    end_states = [S - 1]
+    if optional[-1] and U > 1:
+        end_states.append(int(last[U - 2]))
+    s = max(end_states, key=lambda i: delta[i])
+    if delta[s] <= NEG / 2:
+        raise AlignmentError("no alignment found: the transcript does not fit the audio")
+
+    path = np.empty(T, dtype=np.int64)
+    for t in range(T - 1, -1, -1):
+        path[t] = s
+        c = bp[t, s]
+        if c == 1:
+            s -= 1
+        elif c == 2:
+            s = int(skip_src[s])
+    upath = state_unit[path]
+
+    # ---- segments ----
+    change = np.flatnonzero(np.diff(upath)) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [T]])
+    out: list[TimedPhone] = []
+    wspans: dict[int, list[int]] = {}
+    for a, b in zip(starts, ends):
+        u = int(upath[a])
+        ph, _, wi = units[u]
+        seg_scores = E[a:b, unit_col[u]]
+        conf = _relative_confidence(lp[a:b], seg_scores)
+        t0 = a * hop
+        t1 = b * hop if b < T else dur
+        word = words[wi][0] if wi >= 0 and words[wi][0] else None
+        if out and out[-1].phone == SIL and ph == SIL:
+            out[-1].end = t1
+            continue
+        out.append(TimedPhone(t0, t1, ph, conf, word))
+        if wi >= 0:
+            wspans.setdefault(wi, []).append(len(out) - 1)
+    if out:
+        out[-1].end = max(out[-1].end, dur)
+        out[0].start = 0.0
+    tw = []
+    for wi in sorted(wspans):
+        idx = wspans[wi]
+        text = words[wi][0]
+        if not text:
+            continue
+        conf = float(min(out[i].confidence for i in idx))
+        tw.append(TimedWord(out[idx[0]].start, out[idx[-1]].end, text, conf))
+    track = PhoneTrack(out, dur, words=tw, recognizer=recognizer, language=language, source=post.source)
+    speech_conf = [p.confidence for p in out if p.phone != SIL]
+    if speech_conf and float(np.mean(speech_conf)) < 0.25:
+        track.warnings.append(
+            f"the transcript fits the audio poorly (mean phone confidence {np.mean(speech_conf):.2f}); "
+            "check that the transcript matches what is said, or run without a transcript")
+    return track
+
+
+# --------------------------------------------------------------------------
+# Free decoding
+# --------------------------------------------------------------------------
+
+def decode(
+    post: FramePosteriors,
+    min_frames: int = 3,
+    switch_penalty: float = 1.0,
+    *,
+    silence_min_frames: int | None = None,
+    duration: float | None = None,
+    recognizer: str = "",
+    language: str = "eng",
+) -> PhoneTrack:
+    """Duration-aware Viterbi free decoding of ``post`` into timed phones.
+
+    Every segment lasts at least ``min_frames`` frames (shortened for clips
+    shorter than that), a change of phone costs ``switch_penalty`` (log
+    score), so there is no single-frame flicker. Confidence per phone: its
+    mean posterior blended with how often it is the best label.
+    """
+    lp = np.asarray(post.log_probs, dtype=np.float32)
+    T, K = lp.shape if lp.ndim == 2 else (0, 0)
+    hop = float(post.hop)
+    dur = float(duration) if duration is not None else T * hop
+    if K == 0 or lp.shape[1] != len(post.labels):
+        raise AlignmentError(f"log_probs must be [frames, {len(post.labels)}], got {lp.shape}")
+    names = [normalize(x) for x in post.labels]
+    if T == 0:
+        return PhoneTrack([TimedPhone(0.0, max(dur, 0.0), SIL, 1.0)], max(dur, 0.0),
+                          recognizer=recognizer, language=language, source=post.source)
+    m = int(max(1, min(min_frames, T)))
+    # per-label minimum: silence may need longer
+    mk = np.full(K, m, dtype=np.int64)
+    if silence_min_frames is not None:
+        mk[[i for i, n in enumerate(names) if n == SIL]] = max(1, min(int(silence_min_frames), T))
+    M = int(mk.max())
+    # state (k, d): d = frames spent so far - 1, capped at M-1; a label with a
+    # shorter minimum starts at d = M - mk[k] so that it needs only mk[k] frames.
+    start_d = M - mk  # [K]
+    M1 = M - 1
+    pen = float(switch_penalty)
+    ar = np.arange(K)
+    single = start_d == M1  # labels needing one frame: their entry state is the stay state
+    any_single = bool(single.any())
+    uniform = bool((start_d == 0).all())
+    lp64 = lp  # float32 keeps the per-frame arrays small
+    # delta[d, k]: best score of being in label k having spent d+1 frames (capped)
+    delta = np.full((M, K), NEG, dtype=np.float32)
+    delta[start_d, ar] = lp64[0]
+    new = np.empty_like(delta)
+    enter = np.empty(K, dtype=np.float32)
+    best_src = np.zeros((T, 2), dtype=np.int64)  # best and second-best finished label per frame
+    stay_last = np.zeros((T, K), dtype=bool)
+    for t in range(1, T):
+        fin = delta[M1]
+        j1 = int(fin.argmax())
+        v1 = fin[j1]
+        fin[j1] = NEG
+        j2 = int(fin.argmax())
+        v2 = fin[j2]
+        fin[j1] = v1
+        if M > 1:
+            new[1:] = delta[:-1]
+            if not uniform:
+                new[0][start_d > 0] = NEG
+            stay = fin >= new[M1]
+            np.maximum(new[M1], fin, out=new[M1])
+        else:
+            new[0] = fin
+            stay = np.ones(K, dtype=bool)
+        enter.fill(v1 - pen)
+        enter[j1] = v2 - pen
+        if any_single:
+            cur = new[start_d, ar]
+            better = enter > cur
+            new[start_d, ar] = np.where(better, enter, cur)
+            stay &= ~(better & single)
+        else:
+            new[start_d, ar] = enter
+        best_src[t, 0] = j1
+        best_src[t, 1] = j2
+        stay_last[t] = stay
+        new += lp64[t]
+        delta, new = new, delta
+    # backtrace
+    k = int(np.argmax(delta[M1]))
+    d = M1
+    labels_path = np.empty(T, dtype=np.int64)
+    for t in range(T - 1, 0, -1):
+        labels_path[t] = k
+        if d == M1 and stay_last[t, k]:
+            continue
+        if d == start_d[k]:
+            j1, j2 = best_src[t]
+            k = int(j2 if k == j1 else j1)
+            d = M1
+        else:
+            d -= 1
+    labels_path[0] = k
+
+    change = np.flatnonzero(np.diff(labels_path)) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [T]])
+    out: list[TimedPhone] = []
+    for a, b in zip(starts, ends):
+        kk = int(labels_path[a])
+        conf = _relative_confidence(lp[a:b], lp[a:b, kk])
+        ph = names[kk]
+        t1 = b * hop if b < T else dur
+        if out and out[-1].phone == ph:  # two labels with the same IPA form
+            out[-1].end = t1
+            continue
+        out.append(TimedPhone(a * hop, t1, ph, conf))
+    out[-1].end = max(out[-1].end, dur)
+    return PhoneTrack(out, dur, recognizer=recognizer, language=language, source=post.source)
+
+
+# --------------------------------------------------------------------------
+# CTC spikes -> segments
+# --------------------------------------------------------------------------
+
+def ctc_greedy(post: FramePosteriors, blank: str = "<blk>") -> list[tuple[int, str]]:
+    """Best-path CTC decoding: (frame of the spike, IPA phone) per recognised phone."""
+    lp = np.asarray(post.log_probs)
+    best = lp.argmax(axis=1)
+    out = []
+    prev = -1
+    b = post.labels.index(blank) if blank in post.labels else -1
+    for t, k in enumerate(best):
+        if k != prev and k != b:
+            out.append((t, normalize(post.labels[k])))
+        prev = k
+    return [(t, p) for t, p in out if p != SIL]
+
+
+def spikes_to_segments(
+    post: FramePosteriors,
+    phones: list[str] | None = None,
+    blank: str = "<blk>",
+    silence_evidence: np.ndarray | None = None,
+    *,
+    duration: float | None = None,
+    min_duration: float = 0.03,
+    recognizer: str = "",
+    language: str = "eng",
+) -> PhoneTrack:
+    """Turn CTC output into timed phone segments.
+
+    CTC models put a one-frame spike per phone and ``blank`` everywhere else,
+    so spike times are not boundaries. Here the blank is removed, the phone
+    probabilities renormalised per frame, a silence score built from the blank
+    probability (and ``silence_evidence``, per frame in [0, 1], e.g. from a
+    quiet-audio detector, when given), and the recognised sequence (``phones``,
+    or the greedy CTC decoding) is force-aligned over those frames.
+    """
+    lp = np.asarray(post.log_probs, dtype=np.float64)
+    T = lp.shape[0]
+    if blank in post.labels:
+        bi = post.labels.index(blank)
+        p_blank = np.exp(lp[:, bi])
+        keep = [i for i in range(len(post.labels)) if i != bi]
+    else:
+        p_blank = np.zeros(T)
+        keep = list(range(len(post.labels)))
+    if phones is None:
+        phones = [p for _, p in ctc_greedy(post, blank)]
+    phones = [normalize(p) for p in phones if normalize(p) != SIL]
+    dur = float(duration) if duration is not None else T * post.hop
+    if not phones:
+        return PhoneTrack([TimedPhone(0.0, dur, SIL, 1.0)], dur, recognizer=recognizer,
+                          language=language, source=post.source)
+    sub = lp[:, keep]
+    sub = sub - sub.max(axis=1, keepdims=True)
+    sub = sub - np.log(np.exp(sub).sum(axis=1, keepdims=True))
+    labels = [normalize(post.labels[i]) for i in keep]
+    # silence: a blank between two spikes is still speech, so a frame counts as
+    # speech when a spike (non-blank mass) lies within ~60 ms of it
+    from scipy.ndimage import maximum_filter1d
+
+    w = max(1, int(round(0.06 / post.hop)))
+    p_speech = maximum_filter1d(1.0 - p_blank, size=2 * w + 1, mode="nearest")
+    p_sil = 1.0 - p_speech
+    if silence_evidence is not None:
+        ev = np.asarray(silence_evidence, dtype=np.float64)[:T]
+        if ev.shape[0] < T:
+            ev = np.pad(ev, (0, T - ev.shape[0]), mode="edge")
+        p_sil = 0.5 * p_sil + 0.5 * np.clip(ev, 0.0, 1.0)
+    p_sil = np.clip(p_sil, 1e-4, 1 - 1e-4)
+    if SIL in labels:
+        si = labels.index(SIL)
+        sub[:, si] = np.log(p_sil)
+        others = [i for i in range(len(labels)) if i != si]
+        sub[:, others] += np.log1p(-p_sil)[:, None]
+        new_lp, new_labels = sub, labels
+    else:
+        new_lp = np.concatenate([sub + np.log1p(-p_sil)[:, None], np.log(p_sil)[:, None]], axis=1)
+        new_labels = labels + [SIL]
+    fp = FramePosteriors(new_labels, new_lp.astype(np.float32), hop=post.hop, source=post.source)
+    return forced_align(fp, phones, [("", 1)] * len(phones), optional_silence=True, min_duration=min_duration,
+                        duration=dur, recognizer=recognizer, language=language,
+                        silence_penalty=1.0)
