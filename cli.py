@@ -1,0 +1,237 @@
+"""The ``lipsync`` command line: analyze audio, animate a .blend, render a preview, manage models.
+
+Run ``lipsync COMMAND --help`` for each command's options.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+
+
+class CliError(Exception):
+    """An error to print as one clear line (no traceback)."""
+
+
+def _known_errors():
+    from .phonemes.audio import AudioError
+    from .phonemes.formats import FormatError
+    from .pipeline import Cancelled, TranscriptError
+
+    errs = [AudioError, FormatError, TranscriptError, Cancelled, CliError, FileNotFoundError]
+    try:
+        from .phonemes.recognizers import RecognizerError
+
+        errs.append(RecognizerError)
+    except ImportError:
+        pass
+    return tuple(errs)
+
+
+def _recognizer_names():
+    return ["auto", "model", "pocketsphinx", "allosaurus"]
+
+
+def _format_names():
+    from .phonemes.formats import FORMATS
+
+    return list(FORMATS)
+
+
+# ---------------------------------------------------------------- analyze
+def cmd_analyze(args) -> int:
+    from .phonemes.formats import FORMATS, export
+    from .phonemes.recognizers import get_recognizer
+    from .pipeline import analyze, read_transcript
+
+    fmt = FORMATS[args.format]
+    many = len(args.audio) > 1
+    if many and args.output and os.path.exists(args.output) and not os.path.isdir(args.output):
+        raise CliError(f"-o {args.output} is a file; with several inputs -o names a folder.")
+    if args.transcript not in (None, "auto") and many:
+        raise CliError("--transcript FILE takes one audio file; use --transcript auto for a batch "
+                       "(each AUDIO.txt beside its audio file is used).")
+    rec = get_recognizer(args.recognizer, **({"language": args.language} if args.recognizer == "allosaurus" else {}))
+    failures = 0
+    for path in args.audio:
+        try:
+            if args.transcript == "auto":
+                cand = os.path.splitext(path)[0] + ".txt"
+                transcript = read_transcript(cand) if os.path.exists(cand) else None
+            else:
+                transcript = read_transcript(args.transcript)
+            t0 = time.perf_counter()
+            result = analyze(path, transcript=transcript, recognizer=rec, language=args.language)
+            text = export(args.format, result.phones, result.visemes, os.path.abspath(path))
+            wall = time.perf_counter() - t0
+        except _known_errors() as exc:
+            print(f"lipsync: error: {path}: {exc}", file=sys.stderr)
+            failures += 1
+            continue
+        for w in result.phones.warnings:
+            print(f"lipsync: warning: {path}: {w}", file=sys.stderr)
+        if many:
+            out_dir = args.output or "."
+            os.makedirs(out_dir, exist_ok=True)
+            out = os.path.join(out_dir, os.path.splitext(os.path.basename(path))[0] + fmt.extension)
+        else:
+            out = args.output
+        if out:
+            os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+            with open(out, "w", encoding="utf-8") as f:
+                f.write(text)
+            if not args.quiet:
+                print(f"{path}: {result.duration:.2f} s of audio in {wall:.2f} s "
+                      f"({result.recognizer}{', transcript' if transcript else ''}) -> {out}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+    if failures:
+        return EXIT_BAD_INPUT
+    return 0
+
+
+# ---------------------------------------------------------------- animate / preview
+def _settings_from_args(args):
+    from .rigging.settings import AnimSettings
+
+    s = AnimSettings()
+    for name in vars(args):
+        if name.startswith("set_") and getattr(args, name) is not None:
+            setattr(s, name[4:], getattr(args, name))
+    if hasattr(s, "validate"):
+        s.validate()
+    return s
+
+
+def _add_settings_options(p):
+    try:
+        from dataclasses import fields
+
+        from .rigging.settings import AnimSettings
+    except ImportError:
+        return
+    g = p.add_argument_group("animator controls (defaults in parentheses)")
+    for f in fields(AnimSettings):
+        default = getattr(AnimSettings(), f.name)
+        typ = type(default)
+        helptext = (f.metadata.get("help", "") if f.metadata else "") + f" ({default})"
+        opt = "--" + f.name.replace("_", "-")
+        if typ is bool:
+            g.add_argument(opt, dest="set_" + f.name, action=argparse.BooleanOptionalAction, default=None, help=helptext)
+        elif typ in (int, float, str):
+            g.add_argument(opt, dest="set_" + f.name, type=typ, default=None, help=helptext)
+
+
+def cmd_animate(args) -> int:
+    from .addon.headless import animate_file
+    from .pipeline import read_transcript
+
+    settings = _settings_from_args(args)
+    transcript = read_transcript(args.transcript) if args.transcript else None
+    info = animate_file(args.blend, args.audio, args.object, args.output, transcript=transcript,
+                        recognizer=args.recognizer, settings=settings)
+    for k, v in info.items():
+        print(f"{k}: {v}", file=sys.stderr)
+    return 0
+
+
+def cmd_preview(args) -> int:
+    from .addon.headless import preview_file
+
+    out = preview_file(args.blend, args.output, engine=args.engine)
+    print(f"preview: {out}", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------- models
+def cmd_models(args) -> int:
+    from .phonemes.recognizers import available_recognizers
+
+    if args.action == "list":
+        for name, status in available_recognizers().items():
+            print(f"{name:14s} {status}")
+        return 0
+    if args.action == "download":
+        if args.model != "allosaurus":
+            raise CliError(f"only allosaurus models are downloaded; {args.model!r} ships with Lip Sync or its package")
+        from .phonemes.allosaurus_rec import download_model
+
+        path = download_model(args.name)
+        print(f"allosaurus model {args.name} is in {path}")
+        return 0
+    raise CliError(f"unknown models action {args.action}")
+
+
+# ---------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="lipsync",
+        description="Lip Sync: mouth animation from dialogue audio. Analyze audio into mouth cues, "
+                    "animate a character in a .blend, render a preview with sound.",
+    )
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("analyze", help="audio -> mouth cues / timed phones",
+                       description="Find what is said and when, and write mouth cues (Rhubarb Lip Sync's "
+                                   "formats) or timed phones. Several inputs load the models once.")
+    p.add_argument("audio", nargs="+", metavar="AUDIO", help="audio files (WAV, FLAC, OGG/Opus, MP3, ...; any rate)")
+    p.add_argument("--transcript", metavar="FILE|auto",
+                   help="the spoken text (a UTF-8 file) for forced alignment; 'auto' uses AUDIO.txt beside each file")
+    p.add_argument("--format", default="rhubarb-json", choices=_format_names(), help="output format (rhubarb-json)")
+    p.add_argument("--recognizer", default="auto", choices=_recognizer_names(),
+                   help="who finds the phones: our model (default via auto), pocketsphinx, allosaurus")
+    p.add_argument("--language", default="eng", help="ISO 639-3 language of the speech (eng)")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="output file (one input) or folder (several inputs); default: standard output")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on standard error")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("animate", help="keyframe a character in a .blend from audio",
+                       description="The Generate Lip Sync button, headless: analyze AUDIO and write a new take "
+                                   "(action) on OBJECT, saved as a new .blend (the input is not modified).")
+    p.add_argument("blend", metavar="SCENE.blend")
+    p.add_argument("--audio", required=True, help="dialogue audio file")
+    p.add_argument("--object", required=True, help="the character: a mesh with shape keys or an armature")
+    p.add_argument("--transcript", metavar="FILE", help="the spoken text, for forced alignment")
+    p.add_argument("--recognizer", default="auto", choices=_recognizer_names())
+    p.add_argument("-o", "--output", required=True, metavar="OUT.blend")
+    _add_settings_options(p)
+    p.set_defaults(func=cmd_animate)
+
+    p = sub.add_parser("preview", help="render a playblast with the dialogue",
+                       description="Render the scene's frame range as an MP4 (H.264 + AAC) with the scene's "
+                                   "sound strips, framed on the character's face.")
+    p.add_argument("blend", metavar="SCENE.blend")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.mp4")
+    p.add_argument("--engine", default="WORKBENCH", choices=["WORKBENCH", "EEVEE"], help="render engine (WORKBENCH)")
+    p.set_defaults(func=cmd_preview)
+
+    p = sub.add_parser("models", help="list recognisers and models; download allosaurus models",
+                       description="'list' shows each recogniser and whether it is ready; 'download allosaurus "
+                                   "[--name uni2005]' fetches allosaurus's pretrained model into your user data folder.")
+    p.add_argument("action", choices=["list", "download"])
+    p.add_argument("model", nargs="?", default="allosaurus")
+    p.add_argument("--name", default="uni2005", help="allosaurus model name (uni2005)")
+    p.set_defaults(func=cmd_models)
+    return ap
+
+
+def main(argv=None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("lipsync: interrupted", file=sys.stderr)
+        return 130
+    except _known_errors() as exc:
+        print(f"lipsync: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
