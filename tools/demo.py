@@ -1,0 +1,64 @@
+"""Run Lip Sync end to end on the bundled sample; results go to out/.
+
+    .venv/bin/python tools/demo.py [--out out] [--no-preview]
+
+1. `lipsync analyze` the sample dialogue -> out/dialogue.json (Rhubarb JSON) and
+   out/dialogue.phones.tsv (timed phones);
+2. `lipsync animate` each sample rig with the dialogue -> out/<rig>_lipsync.blend;
+3. `lipsync preview` the cartoon head -> out/cartoon_head_preview.mp4 (H.264 + AAC).
+Each step is the real command line, run in-process.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLES = os.path.join(ROOT, "sample_scenes")
+# (blend file, character object) for each sample rig
+RIGS = [
+    ("cartoon_head.blend", "CartoonHead"),
+    ("bone_head.blend", "BoneHead"),
+    ("arkit_head.blend", "ArkitHead"),
+]
+
+
+def run(argv):
+    from lipsync.cli import main
+
+    print("$ lipsync " + " ".join(argv), flush=True)
+    t0 = time.perf_counter()
+    rc = main(argv)
+    print(f"  ({time.perf_counter() - t0:.1f} s)", flush=True)
+    if rc:
+        sys.exit(f"demo: step failed with exit code {rc}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=os.path.join(ROOT, "out"))
+    ap.add_argument("--no-preview", action="store_true", help="skip the MP4 preview")
+    args = ap.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    wav = os.path.join(SAMPLES, "dialogue.wav")
+    txt = os.path.join(SAMPLES, "dialogue.txt")
+    run(["analyze", wav, "--transcript", txt, "-o", os.path.join(args.out, "dialogue.json")])
+    run(["analyze", wav, "--transcript", txt, "--format", "phones-tsv", "-o",
+         os.path.join(args.out, "dialogue.phones.tsv")])
+    for blend, obj in RIGS:
+        path = os.path.join(SAMPLES, blend)
+        if not os.path.exists(path):
+            print(f"demo: {blend} not found, skipped", file=sys.stderr)
+            continue
+        out_blend = os.path.join(args.out, blend.replace(".blend", "_lipsync.blend"))
+        run(["animate", path, "--audio", wav, "--transcript", txt, "--object", obj, "-o", out_blend])
+    if not args.no_preview:
+        run(["preview", os.path.join(args.out, "cartoon_head_lipsync.blend"), "-o",
+             os.path.join(args.out, "cartoon_head_preview.mp4")])
+    print(f"demo: done; see {args.out}")
+
+
+if __name__ == "__main__":
+    main()
