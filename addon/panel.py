@@ -1,0 +1,194 @@
+"""The sidebar panel: 3D Viewport -> Sidebar (N) -> Lip Sync."""
+import bpy
+
+from . import strips as strips_mod
+
+
+class _LipSyncPanel:
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Lip Sync"
+
+
+class LIPSYNC_UL_mapping(bpy.types.UIList):
+    bl_idname = "LIPSYNC_UL_mapping"
+
+    def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index=0):
+        row = layout.row(align=True)
+        row.label(text=item.source, icon="CHECKMARK" if item.found else "ERROR")
+        row.prop(item, "target", text="", emboss=True)
+        row.prop(item, "weight", text="")
+
+
+class LIPSYNC_PT_main(_LipSyncPanel, bpy.types.Panel):
+    bl_idname = "LIPSYNC_PT_main"
+    bl_label = "Lip Sync"
+
+    def draw(self, context):
+        from .preferences import missing_message
+
+        layout = self.layout
+        scene = context.scene
+        props = scene.lipsync
+        msg = missing_message()
+        if msg:
+            box = layout.box()
+            box.alert = True
+            for i, line in enumerate(_wrap(msg, 38)):
+                box.label(text=line, icon="ERROR" if i == 0 else "BLANK1")
+            box.operator("lipsync.install_dependencies", icon="IMPORT")
+
+        layout.prop(props, "target")
+        if props.target is None:
+            layout.label(text="Pick the mesh with mouth shape keys or the face armature", icon="INFO")
+
+        layout.prop(props, "source", expand=True)
+        if props.source == "STRIP":
+            se = scene.sequence_editor
+            if se is None or not strips_mod.sound_strips(scene):
+                layout.label(text="No sound strip: add the dialogue in the Video Sequencer", icon="ERROR")
+            else:
+                layout.prop_search(props, "strip", se, strips_mod.strips_collection_name(scene), text="Strip",
+                                   icon="SOUND")
+                if not props.strip:
+                    s = strips_mod.default_sound_strip(scene)
+                    layout.label(text=f"Using: {s.name}" if s else "Select a sound strip or pick one above",
+                                 icon="SEQUENCE" if s else "ERROR")
+        else:
+            layout.prop(props, "audio_path")
+            layout.prop(props, "file_start_frame")
+
+        layout.prop(props, "transcript_source")
+        if props.transcript_source == "TEXT":
+            layout.prop(props, "transcript_text")
+        elif props.transcript_source == "FILE":
+            layout.prop(props, "transcript_path")
+
+        row = layout.row(align=True)
+        row.prop(props, "recognizer", text="")
+        row.prop(props, "language", text="")
+        layout.prop(props, "take_name")
+        col = layout.column()
+        col.scale_y = 1.5
+        col.enabled = props.target is not None
+        col.operator("lipsync.generate", icon="SPEAKER")
+        if props.status:
+            layout.label(text=props.status, icon="INFO")
+
+
+class LIPSYNC_PT_mapping(_LipSyncPanel, bpy.types.Panel):
+    bl_idname = "LIPSYNC_PT_mapping"
+    bl_label = "Mapping"
+    bl_parent_id = "LIPSYNC_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        props = context.scene.lipsync
+        row = layout.row(align=True)
+        row.prop(props, "mapping_preset", text="")
+        row.operator("lipsync.detect_mapping", text="Detect", icon="VIEWZOOM")
+        if props.mapping_detected:
+            layout.label(text=f"Detected: {props.mapping_detected}", icon="CHECKMARK")
+        if props.mapping_missing:
+            col = layout.column()
+            col.alert = True
+            for line in _wrap("Missing: " + props.mapping_missing, 40):
+                col.label(text=line)
+        layout.prop(props, "use_custom_mapping")
+        row = layout.row()
+        row.template_list("LIPSYNC_UL_mapping", "", props, "mapping", props, "mapping_index", rows=4)
+        col = row.column(align=True)
+        col.operator("lipsync.mapping_add", text="", icon="ADD")
+        col.operator("lipsync.mapping_remove", text="", icon="REMOVE")
+        if 0 <= props.mapping_index < len(props.mapping):
+            item = props.mapping[props.mapping_index]
+            box = layout.box()
+            for name in ("source", "kind", "target", "weight", "data_path", "index", "offset", "group"):
+                if hasattr(item, name):
+                    box.prop(item, name)
+
+
+class LIPSYNC_PT_animation(_LipSyncPanel, bpy.types.Panel):
+    bl_idname = "LIPSYNC_PT_animation"
+    bl_label = "Animation"
+    bl_parent_id = "LIPSYNC_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        props = context.scene.lipsync
+        row = layout.row(align=True)
+        row.prop(props, "style_preset", text="")
+        row.operator("lipsync.apply_style", text="Apply")
+        col = layout.column()
+        col.use_property_split = True
+        col.use_property_decorate = False
+        for name in props.settings.bl_rna.properties.keys():
+            if name not in ("rna_type", "name"):
+                col.prop(props.settings, name)
+
+
+class LIPSYNC_PT_takes(_LipSyncPanel, bpy.types.Panel):
+    bl_idname = "LIPSYNC_PT_takes"
+    bl_label = "Takes"
+    bl_parent_id = "LIPSYNC_PT_main"
+
+    def draw(self, context):
+        layout = self.layout
+        obj = context.scene.lipsync.target
+        if obj is None:
+            layout.label(text="No target")
+            return
+        try:
+            from ..rigging import apply as rapply
+
+            takes = rapply.list_takes(obj)
+        except Exception as exc:  # a drawing panel must never raise
+            layout.label(text=f"Takes unavailable: {exc}", icon="ERROR")
+            return
+        if not takes:
+            layout.label(text="No takes yet: click Generate Lip Sync")
+            return
+        col = layout.column(align=True)
+        for t in takes:
+            name = getattr(t, "name", t if isinstance(t, str) else str(t))
+            active = bool(getattr(t, "active", False))
+            row = col.row(align=True)
+            op = row.operator("lipsync.set_take", text=name, icon="RADIOBUT_ON" if active else "RADIOBUT_OFF",
+                              depress=active)
+            op.take = name
+
+
+class LIPSYNC_PT_preview(_LipSyncPanel, bpy.types.Panel):
+    bl_idname = "LIPSYNC_PT_preview"
+    bl_label = "Preview"
+    bl_parent_id = "LIPSYNC_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        props = context.scene.lipsync
+        layout.prop(props, "preview_path", text="")
+        row = layout.row(align=True)
+        row.prop(props, "preview_engine", text="")
+        row.prop(props, "preview_scale")
+        layout.prop(props, "preview_frame_face")
+        layout.operator("lipsync.render_preview", icon="RENDER_ANIMATION")
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    words, lines, cur = text.split(), [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}" if cur else w
+    if cur:
+        lines.append(cur)
+    return lines
+
+
+classes = (LIPSYNC_UL_mapping, LIPSYNC_PT_main, LIPSYNC_PT_mapping, LIPSYNC_PT_animation, LIPSYNC_PT_takes,
+           LIPSYNC_PT_preview)

@@ -1,0 +1,227 @@
+"""Render Preview: a playblast of the lip-synced range with the dialogue muxed in (H.264 + AAC).
+
+Workbench by default (fast, works headless); EEVEE optionally (GPU where
+available). The scene's render settings, frame range and camera are restored
+afterwards; a temporary camera framed on the character's mouth area is
+added and removed when ``frame_face`` is on (or when the scene has no camera).
+Usable from the operator and headless (``addon.headless.preview_file``).
+"""
+import glob
+import math
+import os
+
+import bpy
+from mathutils import Vector
+
+from . import strips as strips_mod
+
+
+class PreviewError(Exception):
+    """The preview could not be rendered; the message says what to do."""
+
+
+def _mouth_bounds(obj):
+    """World-space (min, max) corners of the part of ``obj`` its shape keys move (the mouth), else of the object."""
+    pts = []
+    if obj.type == "MESH" and obj.data.shape_keys is not None and len(obj.data.shape_keys.key_blocks) > 1:
+        kb = obj.data.shape_keys.key_blocks
+        basis = kb[0].data
+        n = len(basis)
+        moved = set()
+        for k in kb[1:]:
+            for i in range(n):
+                if (k.data[i].co - basis[i].co).length_squared > 1e-10:
+                    moved.add(i)
+        mw = obj.matrix_world
+        pts = [mw @ basis[i].co for i in moved]
+    if not pts:
+        targets = [obj] + [c for c in obj.children_recursive if c.type == "MESH"]
+        for o in targets:
+            pts += [o.matrix_world @ Vector(c) for c in o.bound_box]
+    lo = Vector((min(p.x for p in pts), min(p.y for p in pts), min(p.z for p in pts)))
+    hi = Vector((max(p.x for p in pts), max(p.y for p in pts), max(p.z for p in pts)))
+    return lo, hi
+
+
+def _add_face_camera(scene, obj):
+    """A temporary camera in front (-Y) of the mouth region, framing about three times its size."""
+    lo, hi = _mouth_bounds(obj)
+    center = (lo + hi) / 2
+    size = max(hi.x - lo.x, hi.z - lo.z, 1e-3)
+    # Show the face around the mouth: at least 3x the mouth's extent, and the whole object if it is small.
+    olo, ohi = _object_bounds(obj)
+    size = max(size * 3.0, min(max(ohi.x - olo.x, ohi.z - olo.z), size * 6.0))
+    cam_data = bpy.data.cameras.new("LipSyncPreviewCam")
+    cam_data.lens = 50.0
+    cam = bpy.data.objects.new("LipSyncPreviewCam", cam_data)
+    scene.collection.objects.link(cam)
+    fov = 2 * math.atan(cam_data.sensor_width / (2 * cam_data.lens))
+    dist = (size / 2) / math.tan(fov / 2) + (ohi.y - olo.y) / 2
+    cam.location = Vector((center.x, min(lo.y, olo.y) - dist, center.z))
+    cam.rotation_euler = (math.pi / 2, 0.0, 0.0)  # looking along +Y
+    cam_data.clip_end = max(100.0, dist * 4)
+    return cam
+
+
+def _object_bounds(obj):
+    pts = []
+    for o in [obj] + [c for c in obj.children_recursive if c.type == "MESH"]:
+        pts += [o.matrix_world @ Vector(c) for c in o.bound_box]
+    lo = Vector((min(p.x for p in pts), min(p.y for p in pts), min(p.z for p in pts)))
+    hi = Vector((max(p.x for p in pts), max(p.y for p in pts), max(p.z for p in pts)))
+    return lo, hi
+
+
+def preview_range(scene, target=None) -> tuple[int, int]:
+    """The lip-synced range: the target's animation range, else the dialogue strip's, else the scene's."""
+    if target is not None:
+        rng = _anim_range(target)
+        if rng is not None:
+            return rng
+    s = strips_mod.default_sound_strip(scene) if scene.sequence_editor else None
+    if s is not None:
+        return int(s.frame_final_start), int(s.frame_final_end) - 1
+    return scene.frame_start, scene.frame_end
+
+
+def _anim_range(obj):
+    datas = [obj]
+    if obj.type == "MESH" and obj.data.shape_keys is not None:
+        datas.append(obj.data.shape_keys)
+    lo = hi = None
+    for d in datas:
+        ad = getattr(d, "animation_data", None)
+        act = ad.action if ad is not None else None
+        if act is None:
+            continue
+        a, b = act.frame_range
+        lo = a if lo is None else min(lo, a)
+        hi = b if hi is None else max(hi, b)
+    if lo is None or hi - lo < 1:
+        return None
+    return int(math.floor(lo)), int(math.ceil(hi))
+
+
+def _snapshot(scene):
+    r = scene.render
+    im = r.image_settings
+    ff = r.ffmpeg
+    snap = {
+        "engine": r.engine, "filepath": r.filepath, "res": r.resolution_percentage,
+        "frame_start": scene.frame_start, "frame_end": scene.frame_end, "camera": scene.camera,
+        "file_format": im.file_format, "media_type": getattr(im, "media_type", None),
+        "ff": {k: getattr(ff, k) for k in ("format", "codec", "audio_codec", "audio_channels", "audio_mixrate",
+                                            "constant_rate_factor", "ffmpeg_preset", "audio_bitrate")},
+        "use_sequencer": r.use_sequencer,
+    }
+    return snap
+
+
+def _restore(scene, snap):
+    r = scene.render
+    r.engine = snap["engine"]
+    r.filepath = snap["filepath"]
+    r.resolution_percentage = snap["res"]
+    scene.frame_start, scene.frame_end = snap["frame_start"], snap["frame_end"]
+    scene.camera = snap["camera"]
+    if snap["media_type"] is not None:
+        r.image_settings.media_type = snap["media_type"]
+    try:
+        r.image_settings.file_format = snap["file_format"]
+    except TypeError:
+        pass
+    for k, v in snap["ff"].items():
+        try:
+            setattr(r.ffmpeg, k, v)
+        except (TypeError, AttributeError):
+            pass
+    r.use_sequencer = snap["use_sequencer"]
+
+
+def _engine_id(engine: str) -> str:
+    engine = engine.upper()
+    if engine == "WORKBENCH":
+        return "BLENDER_WORKBENCH"
+    if engine.startswith("EEVEE"):
+        items = bpy.types.RenderSettings.bl_rna.properties["engine"].enum_items.keys()
+        return "BLENDER_EEVEE_NEXT" if "BLENDER_EEVEE_NEXT" in items else "BLENDER_EEVEE"
+    raise PreviewError(f"Unknown preview engine '{engine}'; use WORKBENCH or EEVEE.")
+
+
+def render_preview(scene, out_path: str, engine: str = "WORKBENCH", scale: int = 50, target=None,
+                   frame_face: bool = True, frame_range: tuple[int, int] | None = None,
+                   audio_path: str | None = None, audio_start_frame: int | None = None) -> str:
+    """Render ``frame_range`` (default: the lip-synced range) to ``out_path`` (.mp4, H.264 + AAC).
+
+    The scene's sound strips are muxed; ``audio_path`` adds a temporary strip at
+    ``audio_start_frame`` for dialogue that is not in the sequencer. Returns the written path.
+    """
+    if not out_path:
+        raise PreviewError("No preview file chosen. Set the preview path in the Lip Sync panel.")
+    out_path = os.path.abspath(bpy.path.abspath(out_path))
+    if not out_path.lower().endswith(".mp4"):
+        out_path += ".mp4"
+    out_dir = os.path.dirname(out_path)
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise PreviewError(f"Cannot create the folder {out_dir} ({exc}); choose another preview path.") from exc
+    if not os.access(out_dir, os.W_OK):
+        raise PreviewError(f"The folder {out_dir} is not writable; choose another preview path.")
+    if target is None and scene.camera is None:
+        raise PreviewError("The scene has no camera and no target to frame. Pick the target in the Lip Sync panel "
+                           "or add a camera.")
+    rng = frame_range or preview_range(scene, target)
+    snap = _snapshot(scene)
+    temp_cam = temp_strip = None
+    try:
+        r = scene.render
+        r.engine = _engine_id(engine)
+        r.resolution_percentage = int(scale)
+        scene.frame_start, scene.frame_end = int(rng[0]), int(rng[1])
+        if target is not None and (frame_face or scene.camera is None):
+            temp_cam = _add_face_camera(scene, target)
+            scene.camera = temp_cam
+        if audio_path:
+            se = scene.sequence_editor_create()
+            channel = 1 + max([s.channel for s in strips_mod.sound_strips(scene)] or [0])
+            coll = se.strips if hasattr(se, "strips") else se.sequences
+            temp_strip = coll.new_sound("LipSyncPreviewAudio", audio_path, channel,
+                                        int(audio_start_frame if audio_start_frame is not None else rng[0]))
+        if hasattr(r.image_settings, "media_type"):
+            r.image_settings.media_type = "VIDEO"  # Blender 5: movies are a media type
+        r.image_settings.file_format = "FFMPEG"
+        ff = r.ffmpeg
+        ff.format = "MPEG4"
+        ff.codec = "H264"
+        ff.constant_rate_factor = "MEDIUM"
+        ff.ffmpeg_preset = "REALTIME"
+        ff.audio_codec = "AAC"
+        ff.audio_channels = "STEREO"
+        ff.audio_mixrate = 48000
+        ff.audio_bitrate = 128
+        r.use_sequencer = False  # render the 3D scene; the sequencer's sound is still mixed in
+        base, _ = os.path.splitext(out_path)
+        r.filepath = base + "_"  # Blender appends the frame range and extension
+        for old in glob.glob(glob.escape(base) + "_*.mp4"):
+            os.remove(old)
+        try:
+            bpy.ops.render.render(animation=True, scene=scene.name)
+        except RuntimeError as exc:
+            raise PreviewError(f"Rendering the preview failed: {exc}. Try the Workbench engine or a lower "
+                               "resolution.") from exc
+        written = sorted(glob.glob(glob.escape(base) + "_*.mp4"), key=os.path.getmtime)
+        if not written:
+            raise PreviewError(f"Blender wrote no movie next to {out_path}; check that Blender was built with "
+                               "FFmpeg (File -> Export -> movie formats) and try again.")
+        os.replace(written[-1], out_path)
+    finally:
+        if temp_strip is not None:
+            se = scene.sequence_editor
+            (se.strips if hasattr(se, "strips") else se.sequences).remove(temp_strip)
+        _restore(scene, snap)
+        if temp_cam is not None:
+            cam_data = temp_cam.data
+            bpy.data.objects.remove(temp_cam)
+            bpy.data.cameras.remove(cam_data)
+    return out_path

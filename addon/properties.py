@@ -1,0 +1,240 @@
+"""Blender properties of the Lip Sync panel (``scene.lipsync``) and the animator controls.
+
+``LIPSYNC_PG_settings`` is generated from ``rigging.settings.AnimSettings``'s
+dataclass fields, so the panel can never drift from what the rigging reads:
+a new field shows up as a property automatically (``UI`` below only adds
+labels, ranges and tooltips). ``settings_from_props`` / ``settings_to_props``
+convert both ways.
+"""
+
+import dataclasses
+import typing
+
+import bpy
+
+from ..rigging import settings as rig_settings
+from ..rigging.settings import AnimSettings
+
+
+# name -> (label, min, max, description); ranges mirror AnimSettings.validate().
+UI = {
+    "lead_frames": ("Lead (Anticipation)", -10.0, 10.0, "Frames the mouth reaches each shape before the sound"),
+    "min_hold_frames": ("Minimum Hold", 0.0, 12.0, "Every mouth shape is held at least this many frames "
+                                                  "(M/B/P closures are never dropped)"),
+    "step": ("Step (On Ones/Twos)", 1, 4, "1 = animate on ones, 2 = on twos (keys every 2nd frame), 3 = on threes"),
+    "intensity": ("Intensity", 0.0, 2.0, "Exaggeration: 1 = as detected, above 1 pushes shapes further, "
+                                         "below 1 is subtler"),
+    "jaw_lips_balance": ("Jaw / Lips Balance", -1.0, 1.0, "-1 = all jaw, 0 = neutral, +1 = all lips"),
+    "smoothing": ("Smoothing (Co-articulation)", 0.0, 1.0, "How much neighbouring shapes blend into each other"),
+    "loudness_opening": ("Loudness Opening", 0.0, 1.0, "How much the jaw opening follows the loudness"),
+    "rest_after_pause": ("Rest After Pause (s)", 0.0, 10.0, "Pauses longer than this return to the rest pose"),
+    "ensure_closure": ("Ensure Closure", None, None, "Lips fully close for at least one frame on every M, B, P"),
+    "simplify_tolerance": ("Simplify Tolerance", 0.0, 0.5, "Keys are thinned until the curve is within this error "
+                                                           "of the full-rate curve (0 = key every frame)"),
+    "interpolation": ("Interpolation", None, None, "Smooth (Bezier), stepped (Constant, 2D look) or Linear keys"),
+}
+ENUM_ITEMS = {
+    "interpolation": getattr(rig_settings, "INTERPOLATIONS", ("BEZIER", "CONSTANT", "LINEAR")),
+}
+
+
+def _field_type(f, hints):
+    t = hints.get(f.name, f.type)
+    return t if isinstance(t, type) else type(f.default)
+
+
+def _make_property(f, hints):
+    label, lo, hi, desc = UI.get(f.name, (f.name.replace("_", " ").title(), None, None, ""))
+    t = _field_type(f, hints)
+    default = f.default if f.default is not dataclasses.MISSING else (
+        f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+    if f.name in ENUM_ITEMS:
+        items = [(v, v.title(), "") for v in ENUM_ITEMS[f.name]]
+        return bpy.props.EnumProperty(name=label, description=desc, items=items, default=default)
+    if t is bool:
+        return bpy.props.BoolProperty(name=label, description=desc, default=bool(default))
+    if t is int:
+        kw = {} if lo is None else {"min": int(lo), "max": int(hi)}
+        return bpy.props.IntProperty(name=label, description=desc, default=int(default), **kw)
+    if t is float:
+        kw = {} if lo is None else {"min": float(lo), "max": float(hi)}
+        return bpy.props.FloatProperty(name=label, description=desc, default=float(default), **kw)
+    return bpy.props.StringProperty(name=label, description=desc, default=str(default or ""))
+
+
+def _settings_annotations() -> dict:
+    hints = typing.get_type_hints(AnimSettings)
+    return {f.name: _make_property(f, hints) for f in dataclasses.fields(AnimSettings)}
+
+
+LIPSYNC_PG_settings = type(
+    "LIPSYNC_PG_settings", (bpy.types.PropertyGroup,),
+    {"__annotations__": _settings_annotations(), "__doc__": "Animator controls (rigging.settings.AnimSettings)"},
+)
+
+
+def settings_from_props(pg) -> AnimSettings:
+    return AnimSettings(**{f.name: getattr(pg, f.name) for f in dataclasses.fields(AnimSettings)})
+
+
+def settings_to_props(settings: AnimSettings, pg) -> None:
+    for f in dataclasses.fields(AnimSettings):
+        setattr(pg, f.name, getattr(settings, f.name))
+
+
+_ENUM_CACHE: dict[str, list] = {}  # dynamic enum strings must stay referenced (Blender keeps raw pointers)
+
+
+def style_preset_items(self, context):
+    presets = getattr(rig_settings, "STYLE_PRESETS", {})
+    items = [(name, name, f"Set the animator controls to the '{name}' style") for name in presets]
+    _ENUM_CACHE["style"] = items
+    return items
+
+
+# ------------------------------------------------------------------ scene properties
+
+def _target_poll(self, obj):
+    if obj.type == "ARMATURE":
+        return True
+    keys = getattr(getattr(obj, "data", None), "shape_keys", None)
+    return obj.type == "MESH" and keys is not None and len(keys.key_blocks) > 1
+
+
+def mapping_preset_items(self, context):
+    items = [("AUTO", "Auto-detect", "Detect the preset from the target's shape key / bone names")]
+    try:
+        from ..rigging.mapping import PRESETS
+
+        for name, preset in PRESETS.items():
+            items.append((name, name, preset.description))
+    except ImportError:
+        pass
+    _ENUM_CACHE["mapping"] = items
+    return items
+
+
+def _binding_annotations() -> dict:
+    from ..rigging.mapping import GROUPS, KINDS, Binding
+
+    hints = typing.get_type_hints(Binding)
+    ann = {}
+    for f in dataclasses.fields(Binding):
+        label = f.name.replace("_", " ").title()
+        t = _field_type(f, hints)
+        default = f.default if f.default is not dataclasses.MISSING else None
+        if f.name == "kind":
+            ann[f.name] = bpy.props.EnumProperty(name=label, items=[(k, k.replace("_", " ").title(), "") for k in KINDS],
+                                                 default=default or KINDS[0])
+        elif f.name == "group":
+            ann[f.name] = bpy.props.EnumProperty(name=label, items=[(g, g.title(), "") for g in GROUPS],
+                                                 default=default or "mix")
+        elif t is bool:
+            ann[f.name] = bpy.props.BoolProperty(name=label, default=bool(default))
+        elif t is int:
+            ann[f.name] = bpy.props.IntProperty(name=label, default=int(default or 0))
+        elif t is float:
+            ann[f.name] = bpy.props.FloatProperty(name=label, default=float(default or 0.0), soft_min=-2, soft_max=2)
+        else:
+            ann[f.name] = bpy.props.StringProperty(name=label, default=str(default or ""))
+    ann["found"] = bpy.props.BoolProperty(name="Found", description="The target exists on the character")
+    return ann
+
+
+# One rigging.mapping.Binding (viseme / control -> shape key or bone), generated from its fields.
+LIPSYNC_PG_binding = type("LIPSYNC_PG_binding", (bpy.types.PropertyGroup,),
+                          {"__annotations__": _binding_annotations(), "__doc__": "One mapping binding"})
+
+
+def mapping_to_props(mapping, props, available_names=()) -> None:
+    from ..rigging.mapping import Binding
+
+    avail = set(available_names)
+    props.mapping.clear()
+    for b in mapping.bindings:
+        item = props.mapping.add()
+        for f in dataclasses.fields(Binding):
+            setattr(item, f.name, getattr(b, f.name))
+        item.name = f"{b.source} -> {b.target}"
+        item.found = b.target in avail
+    props.mapping_index = 0
+
+
+def mapping_from_props(props):
+    from ..rigging.mapping import Binding, Mapping
+
+    bindings = [Binding(**{f.name: getattr(item, f.name) for f in dataclasses.fields(Binding)}) for item in props.mapping]
+    return Mapping(props.mapping_detected or "Custom", bindings)
+
+
+class LIPSYNC_PG_scene(bpy.types.PropertyGroup):
+    target: bpy.props.PointerProperty(
+        name="Target", type=bpy.types.Object, poll=_target_poll,
+        description="The character: a mesh with mouth shape keys, or an armature with mouth bones")
+    source: bpy.props.EnumProperty(
+        name="Source", default="STRIP",
+        items=[("STRIP", "Sound Strip", "A sound strip of this scene's Video Sequencer"),
+               ("FILE", "Audio File", "An audio file on disk")],
+        description="Where the dialogue comes from")
+    strip: bpy.props.StringProperty(
+        name="Strip", description="Sound strip with the dialogue (empty: the selected sound strip)")
+    audio_path: bpy.props.StringProperty(name="Audio File", subtype="FILE_PATH",
+                                         description="Dialogue audio (WAV, FLAC, OGG, MP3, ...)")
+    file_start_frame: bpy.props.IntProperty(name="Start Frame", default=1,
+                                            description="Scene frame where the audio file starts")
+    transcript_source: bpy.props.EnumProperty(
+        name="Transcript", default="NONE",
+        items=[("NONE", "None", "Recognise the words from the audio"),
+               ("TEXT", "Text", "A Text datablock (Text Editor)"),
+               ("FILE", "File", "A plain-text file")],
+        description="Optional transcript of the dialogue: improves the timing of the phones")
+    transcript_text: bpy.props.PointerProperty(name="Text", type=bpy.types.Text)
+    transcript_path: bpy.props.StringProperty(name="Transcript File", subtype="FILE_PATH")
+    recognizer: bpy.props.EnumProperty(
+        name="Recognizer", default="auto",
+        items=[("auto", "Auto", "The best recogniser that is installed"),
+               ("model", "Neural Model", "The shipped audio-to-viseme model (needs torch)"),
+               ("pocketsphinx", "PocketSphinx", "CMU PocketSphinx phone recogniser / aligner (English)"),
+               ("allosaurus", "Allosaurus", "Universal phone recogniser (needs its model downloaded)")])
+    language: bpy.props.StringProperty(name="Language", default="eng",
+                                       description="ISO 639-3 code of the dialogue language (eng, deu, fra, ...)")
+    take_name: bpy.props.StringProperty(name="Take Name", default="",
+                                        description="Name of the new take (empty: numbered automatically)")
+    mapping_preset: bpy.props.EnumProperty(name="Mapping", items=mapping_preset_items,
+                                           description="Which shape keys / bones the visemes drive")
+    mapping: bpy.props.CollectionProperty(type=LIPSYNC_PG_binding)
+    mapping_detected: bpy.props.StringProperty(name="Detected Preset", default="")
+    mapping_missing: bpy.props.StringProperty(name="Missing Targets", default="")
+    mapping_index: bpy.props.IntProperty()
+    use_custom_mapping: bpy.props.BoolProperty(
+        name="Edit Mapping", default=False,
+        description="Use the mapping edited below instead of the preset")
+    settings: bpy.props.PointerProperty(type=LIPSYNC_PG_settings)
+    style_preset: bpy.props.EnumProperty(name="Style", items=style_preset_items,
+                                         description="Set all animator controls to a style")
+    preview_path: bpy.props.StringProperty(name="Preview File", subtype="FILE_PATH", default="//lipsync_preview.mp4")
+    preview_engine: bpy.props.EnumProperty(
+        name="Engine", default="WORKBENCH",
+        items=[("WORKBENCH", "Workbench", "Fast solid shading"),
+               ("EEVEE", "EEVEE", "Materials and lighting (slower; GPU where available)")])
+    preview_scale: bpy.props.IntProperty(name="Resolution %", default=50, min=5, max=100, subtype="PERCENTAGE")
+    preview_frame_face: bpy.props.BoolProperty(
+        name="Frame the Face", default=True,
+        description="Render from a temporary camera framed on the character's mouth area")
+    # runtime state shown by the panel
+    status: bpy.props.StringProperty(name="Status", default="")
+
+
+classes = (LIPSYNC_PG_settings, LIPSYNC_PG_binding, LIPSYNC_PG_scene)
+
+
+def register_props():
+    bpy.types.Scene.lipsync = bpy.props.PointerProperty(type=LIPSYNC_PG_scene)
+
+
+def unregister_props():
+    if hasattr(bpy.types.Scene, "lipsync"):
+        del bpy.types.Scene.lipsync
+
+
+__all__ = ["LIPSYNC_PG_settings", "LIPSYNC_PG_scene", "settings_from_props", "settings_to_props"]
