@@ -185,6 +185,10 @@ def analyze_job(job: Job, progress=None, cancel=None):
         raise
     except (AudioError, pipeline.TranscriptError) as exc:
         raise LipSyncError(str(exc)) from exc
+    except Exception as exc:
+        if type(exc).__name__ == "RecognizerError":  # phonemes.recognizers: message says what to do
+            raise LipSyncError(str(exc)) from exc
+        raise
     except ImportError as exc:
         raise LipSyncError(f"The '{job.recognizer}' recogniser needs a Python package that is missing "
                            f"({exc.name or exc}). Open Edit -> Preferences -> Add-ons -> Lip Sync and click "

@@ -1,0 +1,121 @@
+"""Headless entry points for the command line (``lipsync animate`` / ``lipsync preview``).
+
+Both run in a plain ``python`` with the ``bpy`` module (Blender as a Python
+module) and do exactly what the panel's buttons do. The input .blend is never
+modified: ``animate_file`` saves a new file.
+"""
+import os
+
+import bpy
+
+from .operators import LipSyncError, apply_job, analyze_job, prepare_job
+from .preview import PreviewError, render_preview
+
+
+def _ensure_registered() -> None:
+    if not hasattr(bpy.types.Scene, "lipsync"):
+        from .. import register
+
+        register()
+
+
+def _open(blend_path: str) -> None:
+    path = os.path.abspath(os.fspath(blend_path))
+    if not os.path.isfile(path):
+        raise LipSyncError(f"Blend file not found: {path}. Check the path.")
+    bpy.ops.wm.open_mainfile(filepath=path, load_ui=False)
+    _ensure_registered()
+
+
+def _strip_playing(scene, audio_path: str):
+    from . import strips as strips_mod
+
+    want = os.path.normcase(os.path.realpath(audio_path))
+    for s in strips_mod.sound_strips(scene):
+        try:
+            p = strips_mod.strip_audio_path(s)
+        except strips_mod.StripError:
+            continue
+        if os.path.normcase(os.path.realpath(p)) == want:
+            return s
+    return None
+
+
+def animate_file(blend_path, audio_path, object_name, out_path, transcript=None, recognizer="auto",
+                 settings=None) -> dict:
+    """Open ``blend_path``, lip-sync ``object_name`` to ``audio_path`` as a new take, save to ``out_path``.
+
+    When a sound strip of the scene plays ``audio_path`` its timing (start, trims, offset)
+    is used; otherwise the audio starts at the scene's first frame and a sound strip
+    for it is added so previews have the dialogue. ``audio_path=None`` uses the
+    scene's selected / only sound strip. Returns a summary dict (take, frame
+    range, phones, recogniser, warnings, ...). Raises LipSyncError with a message
+    that says what to do.
+    """
+    _open(blend_path)
+    scene = bpy.context.scene
+    if object_name not in bpy.data.objects:
+        names = ", ".join(o.name for o in bpy.data.objects if o.type in ("MESH", "ARMATURE"))
+        raise LipSyncError(f"No object called '{object_name}' in {blend_path}. Meshes and armatures there: "
+                           f"{names or 'none'}.")
+    added_strip = ""
+    kwargs = dict(target=object_name, transcript=transcript, recognizer=recognizer, settings=settings)
+    if audio_path is None:
+        job = prepare_job(scene, strip="", **kwargs)
+    else:
+        audio_path = os.path.abspath(os.fspath(audio_path))
+        if not os.path.isfile(audio_path):
+            raise LipSyncError(f"Audio file not found: {audio_path}. Check the path.")
+        strip = _strip_playing(scene, audio_path)
+        if strip is not None:
+            job = prepare_job(scene, strip=strip.name, **kwargs)
+        else:
+            job = prepare_job(scene, filepath=audio_path, start_frame=scene.frame_start, **kwargs)
+    analysis = analyze_job(job)
+    if audio_path is not None and not job.strip_name:
+        from . import strips as strips_mod
+
+        se = scene.sequence_editor_create()
+        channel = 1 + max([s.channel for s in strips_mod.sound_strips(scene)] or [0])
+        coll = se.strips if hasattr(se, "strips") else se.sequences
+        added_strip = coll.new_sound(os.path.basename(audio_path), audio_path, channel, int(job.start_frame)).name
+    scene.lipsync.target = bpy.data.objects[object_name]
+    summary = apply_job(job, analysis)
+    summary["added_strip"] = added_strip
+    out_path = os.path.abspath(os.fspath(out_path))
+    os.makedirs(os.path.dirname(out_path) or ".", exist_ok=True)
+    bpy.ops.wm.save_as_mainfile(filepath=out_path, copy=True, relative_remap=True)
+    summary["output"] = out_path
+    return summary
+
+
+def _guess_target(scene):
+    t = scene.lipsync.target
+    if t is not None:
+        return t
+    for o in scene.objects:
+        keys = getattr(getattr(o, "data", None), "shape_keys", None)
+        if o.type == "MESH" and keys is not None and keys.animation_data and keys.animation_data.action:
+            return o
+    for o in scene.objects:
+        if o.type == "ARMATURE" and o.animation_data and o.animation_data.action:
+            return o
+    for o in scene.objects:
+        keys = getattr(getattr(o, "data", None), "shape_keys", None)
+        if o.type == "MESH" and keys is not None:
+            return o
+    return None
+
+
+def preview_file(blend_path, out_path, engine="WORKBENCH", scale=50, frame_face=True) -> str:
+    """Render the scene's frame range of ``blend_path`` to ``out_path`` (.mp4, H.264 + AAC with the
+    scene's sound strips), framed on the lip-synced character. Returns the written path."""
+    _open(blend_path)
+    scene = bpy.context.scene
+    target = _guess_target(scene)
+    try:
+        return render_preview(scene, os.path.abspath(os.fspath(out_path)), engine=engine, scale=scale,
+                              target=target, frame_face=frame_face and target is not None,
+                              frame_range=(scene.frame_start, scene.frame_end))
+    except PreviewError:
+        raise
