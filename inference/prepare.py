@@ -1,0 +1,57 @@
+"""Build the feature/label cache the trainer reads (``python -m lipsync.inference.prepare``).
+
+Sources (train splits only; dev splits and check-only corpora are never read here):
+- cathy train (prompt-id split of ``phonemes.datasets``): clean + N augmented copies;
+- speechocean762 train (speaker split): clean + N augmented copies;
+- flite voices slt/rms/awb/kal16 speaking train prompts (cathy + speechocean762 texts),
+  labels from the engine's own timings with the per-engine offset: clean + N augmented;
+- librispeech_unlabelled: clean features only (for pseudo-labelling), and 20 of its
+  voices as background-speech noise for augmentation.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+from .data import DEFAULT_CACHE, DEFAULT_DATA, build_cache, load_split, synth_jobs
+
+
+def prepare(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, n_aug: int = 1,
+            synth_per_voice: int = 250, workers: int = 2, limit: int | None = None, log=print) -> dict:
+    t0 = time.time()
+    os.environ.setdefault("LIPSYNC_DATA", data_dir)
+    unl = load_split("librispeech_unlabelled", "all", data_dir)
+    babble = [u.audio_path for u in unl[:: max(len(unl) // 20, 1)][:20]]
+    cathy = load_split("cathy", "train", data_dir)
+    so = load_split("speechocean762", "train", data_dir)
+    if limit:
+        cathy, so, unl = cathy[:limit], so[:limit], unl[: max(limit // 4, 1)]
+        synth_per_voice = min(synth_per_voice, limit)
+    paths = {}
+    paths["cathy"] = build_cache("cathy_train", [("corpus", u) for u in cathy], n_aug, cache_dir, babble, workers, log)
+    paths["speechocean762"] = build_cache("so762_train", [("corpus", u) for u in so], n_aug, cache_dir, babble,
+                                          workers, log)
+    texts = sorted({u.text for u in cathy + so if u.text and len(u.text.split()) >= 3})
+    paths["synth"] = build_cache("synth_flite", synth_jobs(texts, per_voice=synth_per_voice), n_aug, cache_dir,
+                                 babble, workers, log)
+    paths["unlabelled"] = build_cache("librispeech_unlabelled", [("corpus", u) for u in unl], 0, cache_dir, None,
+                                      workers, log)
+    log(f"prepared in {time.time() - t0:.0f} s")
+    return paths
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cache", default=DEFAULT_CACHE)
+    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--n-aug", type=int, default=1)
+    ap.add_argument("--synth-per-voice", type=int, default=250)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--limit", type=int, default=None, help="at most this many utterances per corpus (tests)")
+    a = ap.parse_args(argv)
+    prepare(a.cache, a.data, a.n_aug, a.synth_per_voice, a.workers, a.limit)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Synthetic speech with exact phone timings (flite voices), for training data.
+
+``flite -psdur`` prints every phone with its end time; we convert the phones
+(festival's ARPAbet-like set) to IPA through ``phonemes.phoneset`` and correct
+each engine's label offset (``ENGINE_OFFSETS``, seconds added to the engine's
+times; measured with ``tools/synth_offsets.py``: the median lag between the
+engine's pause->speech boundaries and the acoustic onset of speech).
+No torch here.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+import numpy as np
+
+from ..phonemes import phoneset
+from ..phonemes.types import SIL
+
+FLITE_VOICES = ("slt", "rms", "awb", "kal16")
+# seconds added to each engine's reported times (see tools/synth_offsets.py for the measurement)
+# measured 2026-11-24 (30 ARCTIC prompts per voice): slt +6, rms +5, awb +5, kal16 +10 ms median lag
+ENGINE_OFFSETS = {"flite:slt": 0.005, "flite:rms": 0.005, "flite:awb": 0.005, "flite:kal16": 0.010}
+
+
+class SynthError(RuntimeError):
+    pass
+
+
+def flite_available() -> bool:
+    return shutil.which("flite") is not None
+
+
+def festival_phone_to_ipa(p: str) -> str:
+    p = p.strip().lower()
+    if p in ("pau", "h#", "brth", ""):
+        return SIL
+    if p == "ax":
+        return "ə"
+    return phoneset.arpabet_to_ipa(p.upper())
+
+
+def parse_psdur(text: str) -> list[tuple[float, float, str]]:
+    """``pau:0.184 dh:0.246 ...`` -> [(start, end, ipa)] (engine times, no offset)."""
+    segs = []
+    t = 0.0
+    for tok in text.split():
+        if ":" not in tok:
+            continue
+        name, end = tok.rsplit(":", 1)
+        try:
+            e = float(end)
+        except ValueError:
+            continue
+        segs.append((t, e, festival_phone_to_ipa(name)))
+        t = e
+    return segs
+
+
+def synthesize_flite(text: str, voice: str = "slt", apply_offset: bool = True):
+    """Speak ``text`` with a flite voice. Returns (samples float32 at 16 kHz, [(start, end, ipa)])."""
+    import soundfile as sf
+
+    from ..phonemes.audio import resample
+
+    if not flite_available():
+        raise SynthError("flite is not installed: `apt-get install flite` (needed only to make synthetic training data).")
+    if voice not in FLITE_VOICES:
+        raise SynthError(f"unknown flite voice {voice!r}; use one of {FLITE_VOICES}")
+    with tempfile.TemporaryDirectory() as d:
+        wav = os.path.join(d, "x.wav")
+        res = subprocess.run(["flite", "-voice", voice, "-psdur", "-t", text, "-o", wav],
+                             capture_output=True, text=True, timeout=60)
+        if res.returncode != 0 or not os.path.exists(wav):
+            raise SynthError(f"flite failed: {res.stderr.strip()[:300]}")
+        x, sr = sf.read(wav, dtype="float32")
+    if x.ndim == 2:
+        x = x.mean(axis=1)
+    if sr != 16000:
+        x = resample(x, sr, 16000).astype(np.float32)
+    segs = parse_psdur(res.stdout)
+    if apply_offset:
+        off = ENGINE_OFFSETS.get(f"flite:{voice}", 0.0)
+        segs = [(max(s + off, 0.0), e + off, p) for s, e, p in segs]
+    dur = len(x) / 16000.0
+    if segs:
+        segs[-1] = (segs[-1][0], max(segs[-1][1], dur), segs[-1][2])
+    return x, segs
+
+
+def onset_lags(samples: np.ndarray, segs, sr: int = 16000) -> list[float]:
+    """For each silence->speech boundary (pause >= 50 ms; NaN when not found): acoustic onset (energy rises 20 dB over the pause floor) minus label time."""
+    hop = sr // 1000  # 1 ms
+    n = len(samples) // hop
+    if n == 0:
+        return []
+    e = 10 * np.log10(np.mean(samples[: n * hop].reshape(n, hop) ** 2, axis=1) + 1e-10)
+    # smooth over 5 ms
+    e = np.convolve(e, np.ones(5) / 5, mode="same")
+    peak = np.percentile(e, 95)
+    lags = []
+    for (s0, e0, p0), (s1, e1, p1) in zip(segs, segs[1:]):
+        if p0 != SIL or p1 == SIL or e0 - s0 < 0.05:
+            continue
+        b = int(round(e0 * 1000))
+        lo, hi = max(b - 40, 0), min(b + 60, n)
+        if hi <= lo:
+            lags.append(float("nan"))
+            continue
+        thr = max(np.median(e[max(int(s0 * 1000), 0): b]) + 20.0, peak - 30.0)
+        above = np.nonzero(e[lo:hi] > thr)[0]
+        lags.append((lo + above[0]) / 1000.0 - e0 if len(above) else float("nan"))
+    return lags
+
+
+__all__ = ["FLITE_VOICES", "ENGINE_OFFSETS", "SynthError", "synthesize_flite", "parse_psdur", "onset_lags",
+           "flite_available", "festival_phone_to_ipa"]
