@@ -73,7 +73,7 @@ def speed(x: np.ndarray, factor: float):
     """Play ``factor`` times faster (pitch moves with it, as in Kaldi's speed perturbation)."""
     down = 100
     up = int(round(100 / factor))
-    return _resample(x, up, down), down / up  # time scale applied to labels
+    return _resample(x, up, down), up / down  # time scale applied to labels (output length / input length)
 
 
 def sox_pitch(x: np.ndarray, cents: float) -> np.ndarray:

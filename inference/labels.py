@@ -47,6 +47,11 @@ def _phone_targets(phone: str) -> tuple[tuple[float, int, tuple[float, ...]], ..
     return tuple(out)
 
 
+def _first_frame(t: float, hop: float) -> int:
+    """Index of the first frame whose centre ``(i + 0.5) * hop`` is at or after ``t`` (ties to 1 µs)."""
+    return int(np.ceil(round(t / hop - 0.5, 4)))
+
+
 def frame_labels(segments, n_frames: int, hop: float = FRAME_HOP, offset: float = 0.0):
     """Per-frame targets from timed phones.
 
@@ -60,16 +65,16 @@ def frame_labels(segments, n_frames: int, hop: float = FRAME_HOP, offset: float 
     ct = np.zeros((n_frames, len(CONTROLS)), np.float32)
     for start, end, phone in segments:
         s, e = start + offset, end + offset
-        t0 = max(int(np.floor(s / hop - 0.5)) + 1, 0)  # first frame whose centre >= s
-        t1 = min(int(np.floor(e / hop - 0.5)) + 1, n_frames)  # frames with centre < e
+        t0 = max(_first_frame(s, hop), 0)  # first frame whose centre >= s
+        t1 = min(_first_frame(e, hop), n_frames)  # frames with centre < e
         if t1 <= t0:
             continue
         ph[t0:t1] = phone_class(phone)
         pos = s
         for frac, v, c in _phone_targets(phoneset.normalize(phone)):
             q = pos + frac * (e - s)
-            a = max(int(np.floor(pos / hop - 0.5)) + 1, t0)
-            b = min(int(np.floor(q / hop - 0.5)) + 1, t1)
+            a = max(_first_frame(pos, hop), t0)
+            b = min(_first_frame(q, hop), t1)
             if b > a:
                 vi[a:b] = v
                 ct[a:b] = c
