@@ -8,6 +8,7 @@ button runs: ``prepare_job`` (validate input on the main thread) ->
 import os
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 
 import bpy
@@ -33,7 +34,8 @@ class Job:
     language: str
     settings: object  # rigging.settings.AnimSettings
     take_name: str
-    mapping: object | None  # rigging.mapping.Mapping or None (auto-detect)
+    mapping: object | None  # rigging.mapping.Mapping (edited in the panel) or None
+    preset: str | None = None  # forced preset name; None with mapping None = auto-detect
     strip_name: str = ""
     warnings: list = field(default_factory=list)
 
@@ -42,26 +44,10 @@ class Job:
 
 def rig_target_names(obj) -> tuple[list[str], dict[str, str]]:
     """(names, kinds) of everything on ``obj`` a mapping can drive: shape keys, bones, pose actions."""
-    names: list[str] = []
-    kinds: dict[str, str] = {}
+    from ..rigging.apply import available_targets
 
-    def add(n, k):
-        if n not in kinds:
-            names.append(n)
-            kinds[n] = k
-
-    meshes = [obj] if obj.type == "MESH" else [c for c in obj.children_recursive if c.type == "MESH"]
-    for m in meshes:
-        keys = getattr(m.data, "shape_keys", None)
-        if keys is not None:
-            for kb in keys.key_blocks[1:]:
-                add(kb.name, "shape_key")
-    if obj.type == "ARMATURE":
-        for b in obj.data.bones:
-            add(b.name, "bone")
-        for act in bpy.data.actions:
-            add(act.name, "action")
-    return names, kinds
+    kinds = available_targets(obj)
+    return list(kinds), kinds
 
 
 def check_target(obj) -> None:
@@ -78,13 +64,17 @@ def check_target(obj) -> None:
 
 
 def resolve_mapping(obj, props):
-    """The Mapping to use: the edited one when 'Edit Mapping' is on, else the preset (or auto-detected)."""
+    """(custom Mapping or None, preset name or None): the edited mapping when 'Edit Mapping' is on,
+    else the chosen preset (None = auto-detect). Raises LipSyncError when nothing on the rig matches."""
     from ..rigging import mapping as rmap
 
     if props is not None and props.use_custom_mapping and len(props.mapping):
         from .properties import mapping_from_props
 
-        return mapping_from_props(props).validate()
+        try:
+            return mapping_from_props(props).validate(), None
+        except rmap.MappingError as exc:
+            raise LipSyncError(str(exc)) from exc
     names, kinds = rig_target_names(obj)
     preset = None if props is None or props.mapping_preset in ("", "AUTO") else props.mapping_preset
     name, mapping, missing = rmap.detect_preset(names, kinds, preset=preset)
@@ -94,7 +84,7 @@ def resolve_mapping(obj, props):
             f"'{obj.name}' has none of the mouth shape keys or bones Lip Sync knows ({shown or 'none'}). "
             "Rename them to a supported convention (Preston Blair A-H/X, Papagayo, Oculus viseme_*, ARKit, VRM, "
             "Rigify) or set up the mapping in the panel (Mapping -> Edit Mapping).")
-    return mapping
+    return None, preset
 
 
 def read_transcript(props) -> str | None:
@@ -120,6 +110,33 @@ def read_transcript(props) -> str | None:
     return None
 
 
+def check_readable(path: str) -> None:
+    """Fail early, with a clear message, on files no reader can open.
+
+    Blender's ``aud`` aborts the whole process (an uncaught C++ exception) when
+    ``Sound.data()`` meets an unreadable file, so probe it with ``specs`` (which
+    raises a Python error) first; a file soundfile can read is fine either way.
+    """
+    try:
+        import aud
+    except ImportError:
+        return  # outside Blender: phonemes.audio reports unreadable files itself
+    try:
+        aud.Sound(path).specs
+        return
+    except Exception:
+        pass
+    try:
+        import soundfile
+
+        soundfile.info(path)
+        return
+    except Exception:
+        pass
+    raise LipSyncError(f"Could not read {os.path.basename(path)} as audio (corrupt or unsupported format). Convert "
+                       "it to WAV or FLAC (e.g. `ffmpeg -i INPUT output.wav`) and try again.")
+
+
 def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=None, recognizer=None,
                 settings=None, take_name=None, start_frame=None) -> Job:
     """Validate everything that can be checked before the (slow) analysis. Raises LipSyncError."""
@@ -133,7 +150,7 @@ def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=Non
         if obj is None:
             raise LipSyncError(f"There is no object called '{name}' in this file. Check the target name.")
     check_target(obj)
-    mapping = resolve_mapping(obj, props)
+    mapping, preset = resolve_mapping(obj, props)
     try:
         fps = strips_mod.scene_fps(scene.render)
         use_file = bool(filepath) or (strip is None and props.source == "FILE")
@@ -156,6 +173,7 @@ def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=Non
             strip_name = s.name
     except StripError as exc:
         raise LipSyncError(str(exc)) from exc
+    check_readable(path)
     if transcript is None:
         transcript = read_transcript(props)
     if settings is None:
@@ -166,7 +184,7 @@ def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=Non
         raise LipSyncError(str(exc)) from exc
     return Job(scene.name, obj.name, path, fps, timing, start, transcript, recognizer or props.recognizer,
                props.language or "eng", settings, take_name if take_name is not None else props.take_name,
-               mapping, strip_name)
+               mapping, preset, strip_name)
 
 
 def analyze_job(job: Job, progress=None, cancel=None):
@@ -185,14 +203,20 @@ def analyze_job(job: Job, progress=None, cancel=None):
         raise
     except (AudioError, pipeline.TranscriptError) as exc:
         raise LipSyncError(str(exc)) from exc
-    except Exception as exc:
-        if type(exc).__name__ == "RecognizerError":  # phonemes.recognizers: message says what to do
-            raise LipSyncError(str(exc)) from exc
-        raise
     except ImportError as exc:
         raise LipSyncError(f"The '{job.recognizer}' recogniser needs a Python package that is missing "
                            f"({exc.name or exc}). Open Edit -> Preferences -> Add-ons -> Lip Sync and click "
                            "'Install Dependencies', or choose another recogniser.") from exc
+    except Exception as exc:
+        # Our own error classes (RecognizerError, ModelError, ...) carry messages that say what to do.
+        if _is_ours(exc):
+            raise LipSyncError(str(exc)) from exc
+        raise
+
+
+def _is_ours(exc) -> bool:
+    root = __package__.rpartition(".")[0]
+    return type(exc).__module__.startswith(root + ".") and type(exc).__name__.endswith("Error")
 
 
 def apply_job(job: Job, analysis) -> dict:
@@ -204,24 +228,46 @@ def apply_job(job: Job, analysis) -> dict:
     if scene is None or obj is None:
         raise LipSyncError("The scene or the target was deleted while Lip Sync was running; run it again.")
     timing = job.timing or strips_mod.file_timing(job.fps, job.start_frame, analysis.duration)
-    result = rapply.generate_take(
-        obj, analysis.visemes, job.settings, fps=timing.fps, start_frame=timing.audio_start_frame,
-        frame_range=timing.frame_range, take_name=job.take_name or None, mapping=job.mapping,
-        loudness=analysis.loudness)
+    # Keys only where the dialogue is heard. With an active take this makes the new take a copy of it with
+    # just this range regenerated (other lines of dialogue and hand edits elsewhere stay); a first take on an
+    # untrimmed strip simply covers the whole clip.
+    heard = timing.frame_range
+    full = (int(round(timing.frame_at(0.0))), int(round(timing.frame_at(analysis.duration))) - 1)
+    first = active_take(obj) is None
+    frame_range = None if first and heard[0] <= full[0] and heard[1] >= full[1] else heard
+    if not isinstance(obj.get(rapply.ACTIVE_PROP), str):
+        obj[rapply.ACTIVE_PROP] = ""  # rigging.apply.active_take() expects a string (no take yet)
+    try:
+        result = rapply.generate_take(
+            obj, analysis.visemes, job.settings, fps=timing.fps, start_frame=timing.audio_start_frame,
+            frame_range=frame_range, take_name=job.take_name or None, mapping=job.mapping, preset=job.preset,
+            loudness=analysis.loudness)
+    except (rapply.RigError, ValueError) as exc:
+        if obj.get(rapply.ACTIVE_PROP) == "":
+            del obj[rapply.ACTIVE_PROP]
+        raise LipSyncError(str(exc)) from exc
     summary = {
-        "object": obj.name, "take": getattr(result, "take_name", getattr(result, "name", "")),
+        "object": obj.name, "take": result.take_name, "preset": result.preset,
         "frame_range": list(timing.frame_range), "fps": timing.fps, "audio": job.audio_path,
         "strip": job.strip_name, "recognizer": analysis.recognizer, "n_phones": len(analysis.phones.phones),
         "n_cues": len(analysis.visemes.cues), "duration_s": analysis.duration,
-        "warnings": list(job.warnings) + list(analysis.phones.warnings) + list(getattr(result, "warnings", []) or []),
+        "warnings": list(job.warnings) + list(analysis.phones.warnings) + list(result.messages),
     }
-    for key in ("n_keys", "channels", "missing"):
-        if hasattr(result, key):
-            val = getattr(result, key)
-            summary[key] = list(val) if isinstance(val, (list, tuple, set)) else val
+    summary["n_keys"] = result.total_keys
+    summary["channels"] = result.channels
+    summary["missing"] = list(result.missing)
     scene.lipsync.status = (f"Take '{summary['take']}': frames {timing.frame_range[0]}-{timing.frame_range[1]}, "
                             f"{summary['n_phones']} phones ({analysis.recognizer})")
     return summary
+
+
+def active_take(obj):
+    """rigging.apply.active_take, safe for objects that never had a take."""
+    from ..rigging import apply as rapply
+
+    if not obj.get(rapply.ACTIVE_PROP):
+        return None
+    return rapply.active_take(obj)
 
 
 def run_sync(scene, **kwargs) -> dict:
@@ -265,6 +311,11 @@ class LIPSYNC_OT_generate(bpy.types.Operator):
             summary = apply_job(job, analyze_job(job))
         except LipSyncError as exc:
             self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        except Exception as exc:
+            traceback.print_exc()  # the details go to the system console for bug reports
+            self.report({"ERROR"}, f"Lip Sync failed: {type(exc).__name__}: {exc}. Try another recogniser, "
+                                   "or report this with the audio file.")
             return {"CANCELLED"}
         self._report_done(summary)
         return {"FINISHED"}
@@ -337,6 +388,7 @@ class LIPSYNC_OT_generate(bpy.types.Operator):
             if isinstance(err, LipSyncError):
                 self.report({"ERROR"}, str(err))
             else:
+                traceback.print_exception(err)
                 self.report({"ERROR"}, f"Lip Sync failed: {type(err).__name__}: {err}. Try another recogniser, "
                                        "or report this with the audio file.")
             return {"CANCELLED"}
@@ -375,7 +427,7 @@ class LIPSYNC_OT_set_take(bpy.types.Operator):
             return {"CANCELLED"}
         try:
             rapply.set_active_take(obj, self.take)
-        except (KeyError, ValueError) as exc:
+        except (rapply.RigError, KeyError, ValueError) as exc:
             self.report({"ERROR"}, f"Could not switch to take '{self.take}': {exc}")
             return {"CANCELLED"}
         return {"FINISHED"}

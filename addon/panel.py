@@ -144,6 +144,9 @@ class LIPSYNC_PT_takes(_LipSyncPanel, bpy.types.Panel):
             from ..rigging import apply as rapply
 
             takes = rapply.list_takes(obj)
+            from .operators import active_take
+
+            current = active_take(obj)
         except Exception as exc:  # a drawing panel must never raise
             layout.label(text=f"Takes unavailable: {exc}", icon="ERROR")
             return
@@ -153,7 +156,7 @@ class LIPSYNC_PT_takes(_LipSyncPanel, bpy.types.Panel):
         col = layout.column(align=True)
         for t in takes:
             name = getattr(t, "name", t if isinstance(t, str) else str(t))
-            active = bool(getattr(t, "active", False))
+            active = name == current
             row = col.row(align=True)
             op = row.operator("lipsync.set_take", text=name, icon="RADIOBUT_ON" if active else "RADIOBUT_OFF",
                               depress=active)
