@@ -327,6 +327,8 @@ class LIPSYNC_OT_generate(bpy.types.Operator):
             self.report({"WARNING"}, str(w))
 
     def invoke(self, context, event):
+        if context.window is None:  # no UI (background mode): run synchronously
+            return self.execute(context)
         try:
             self._job_value = self._job(context)
         except LipSyncError as exc:

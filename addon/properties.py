@@ -74,7 +74,11 @@ LIPSYNC_PG_settings = type(
 
 
 def settings_from_props(pg) -> AnimSettings:
-    return AnimSettings(**{f.name: getattr(pg, f.name) for f in dataclasses.fields(AnimSettings)})
+    def value(name):
+        v = getattr(pg, name)
+        return round(v, 6) if isinstance(v, float) else v  # Blender floats are 32-bit: 0.3 -> 0.30000001
+
+    return AnimSettings(**{f.name: value(f.name) for f in dataclasses.fields(AnimSettings)})
 
 
 def settings_to_props(settings: AnimSettings, pg) -> None:

@@ -117,7 +117,55 @@ SCRIPT = textwrap.dedent(r"""
     errs["unknown_keys"] = error_of()
     out["errors"] = errs
 
-    # 5. headless: animate a saved file with an audio file, then preview it
+    # 5. mapping: detect into the editable list, edit it, generate with the edited mapping
+    sc, head, s = scene_with_head()
+    head.data.shape_keys.key_blocks["D"].name = "JawOpenWide"
+    props = sc.lipsync
+    bpy.ops.lipsync.detect_mapping()
+    m = {b.source: (b.target, b.found) for b in props.mapping}
+    det = dict(preset=props.mapping_detected, missing=props.mapping_missing, n=len(props.mapping), A=m.get("viseme:A"))
+    b = props.mapping.add()
+    b.source, b.kind, b.target, b.weight = "viseme:D", "shape_key", "JawOpenWide", 1.0
+    props.use_custom_mapping = True
+    res = bpy.ops.lipsync.generate()
+    det["custom_result"] = sorted(res)
+    det["custom_paths"] = sorted(shape_key_frames(head))
+    b.target = "NoSuchKey"
+    props.mapping.clear()
+    b = props.mapping.add()
+    b.source, b.kind, b.target = "viseme:D", "shape_key", "NoSuchKey"
+    det["bad_custom"] = error_of()
+    out["mapping"] = det
+
+    # 6. animator controls: one Blender property per AnimSettings field, both ways, style presets
+    import dataclasses
+    from lipsync.rigging.settings import AnimSettings, STYLE_PRESETS
+    from lipsync.addon.properties import settings_from_props, settings_to_props
+    pg = sc.lipsync.settings
+    names = [f.name for f in dataclasses.fields(AnimSettings)]
+    st = dict(missing=[n for n in names if n not in pg.bl_rna.properties.keys()],
+              default_equal=settings_from_props(pg) == AnimSettings())
+    style = list(STYLE_PRESETS)[1]
+    sc.lipsync.style_preset = style
+    bpy.ops.lipsync.apply_style()
+    st["style_equal"] = settings_from_props(pg) == STYLE_PRESETS[style]
+    pg.intensity = 1.5
+    st["intensity"] = settings_from_props(pg).intensity
+    out["settings"] = st
+
+    # 7. cancel: the analysis stops at its next progress step
+    from lipsync.addon.operators import prepare_job, analyze_job
+    sc, head, s = scene_with_head()
+    job = prepare_job(sc)
+    seen = []
+    try:
+        analyze_job(job, progress=lambda f, m: seen.append(m), cancel=lambda: len(seen) >= 1)
+        out["cancel"] = "not cancelled"
+    except Exception as exc:
+        out["cancel"] = type(exc).__name__
+    out["cancel_keys"] = head.data.shape_keys.animation_data is not None
+
+    # 8. headless: animate a saved file with an audio file, then preview it
     sc, head, s = scene_with_head(audio=None)
     sc.frame_start, sc.frame_end = 1, 48
     src = os.path.join(tmp, "in.blend")
@@ -192,6 +240,27 @@ def test_clear_errors(result, case, words):
     assert not msg.startswith("no error"), msg
     for w in words:
         assert w.lower() in msg.lower(), (case, msg)
+
+
+def test_mapping_detect_edit_and_custom(result):
+    m = result["mapping"]
+    assert m["preset"] == "Preston Blair" and m["n"] >= 5
+    assert m["A"] == ["A", True]
+    assert "D" in m["missing"]  # renamed away: reported missing
+    assert m["custom_result"] == ["FINISHED"]
+    assert 'key_blocks["JawOpenWide"].value' in m["custom_paths"]
+    assert "NoSuchKey" in m["bad_custom"] and "mapping" in m["bad_custom"].lower()
+
+
+def test_settings_mirror_animsettings(result):
+    s = result["settings"]
+    assert s["missing"] == [] and s["default_equal"] and s["style_equal"]
+    assert s["intensity"] == pytest.approx(1.5)
+
+
+def test_cancel_stops_analysis(result):
+    assert result["cancel"] == "Cancelled"
+    assert not result["cancel_keys"]
 
 
 def test_headless_animate(result):
