@@ -1,0 +1,177 @@
+"""Our model vs pocketsphinx, side by side, on the dev sets (never trained on).
+
+    .venv/bin/python bench/bench_model.py [--limit 150] [--corpora ...] [--no-speed]
+
+Systems: pocketsphinx phone recognition (``ps-phones``), pocketsphinx forced
+alignment with the transcript (``ps-align``), our model without transcript
+(``model``: duration-aware Viterbi) and with it (``model+text``: forced alignment
+on the model's posteriors).
+Corpora: cathy dev, speechocean762 dev, librispeech_dev, ravdess_dev (silver labels)
+and each dev_real group (hand labels; alsa is silver). ``--limit N`` takes every
+k-th utterance so that at most N per corpus are used (0 = all).
+Measures (phonemes.metrics): Preston Blair 9-shape and 5-class frame accuracy,
+bilabial closure recall / precision, phone boundary error (median ms, share within
+20 ms), real-time factor (analysis seconds / audio seconds; model load excluded).
+Then speed: load time, a 60 s clip forward + decode, and peak memory of a 30-minute
+clip in a fresh process.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CORPORA = ["cathy", "speechocean762", "librispeech_dev", "ravdess_dev", "dev_real/emu_ae", "dev_real/praatio",
+           "dev_real/north_wind", "dev_real/alsa"]
+SYSTEMS = ["ps-phones", "ps-align", "model", "model+text"]
+
+
+def subsample(utts, limit):
+    if not limit or len(utts) <= limit:
+        return utts
+    step = len(utts) / limit
+    return [utts[int(i * step)] for i in range(limit)]
+
+
+def run_corpora(corpora, limit, systems, log=print):
+    from lipsync.inference.recognizer import ModelRecognizer
+    from lipsync.phonemes.audio import load_audio
+    from lipsync.phonemes.datasets import load_corpus
+    from lipsync.phonemes.metrics import Tally
+    from lipsync.phonemes.pocketsphinx_rec import PocketsphinxRecognizer
+
+    model = ModelRecognizer()
+    ps = PocketsphinxRecognizer() if any(s.startswith("ps") for s in systems) else None
+    fns = {
+        "ps-phones": lambda a, t: ps.recognize(a),
+        "ps-align": lambda a, t: ps.recognize(a, t),
+        "model": lambda a, t: model.recognize(a),
+        "model+text": lambda a, t: model.recognize(a, t),
+    }
+    model.posteriors(load_audio(os.path.join(ROOT, "sample_scenes", "dialogue.wav")))  # load once, not timed
+    results = {}
+    for name in corpora:
+        utts = subsample(load_corpus(name, "dev"), limit)
+        tallies = {s: Tally() for s in systems}
+        failures = {s: 0 for s in systems}
+        for u in utts:
+            audio = load_audio(u.audio_path)
+            ref = u.phones
+            for s in systems:
+                t0 = time.perf_counter()
+                try:
+                    track = fns[s](audio, u.text if u.text else None)
+                except Exception as exc:  # a failed alignment counts as all-rest
+                    failures[s] += 1
+                    if failures[s] <= 2:
+                        log(f"  {s} failed on {u.id}: {exc}")
+                    track = None
+                wall = time.perf_counter() - t0
+                hyp = track.phones if track is not None else [(0.0, audio.duration, "sil")]
+                tallies[s].add(ref, hyp, audio.duration, wall)
+        results[name] = {s: {**tallies[s].summary(), "n": len(utts), "failures": failures[s]} for s in systems}
+        print_table(name, results[name])
+    return results
+
+
+def print_table(name, res):
+    n = next(iter(res.values()))["n"]
+    print(f"\n{name} ({n} utterances)")
+    print(f"  {'system':11s} {'acc9':>6s} {'acc5':>6s} {'closR':>6s} {'closP':>6s} {'bnd ms':>7s} {'<=20ms':>7s} "
+          f"{'RTF':>7s} {'fail':>4s}")
+    for s, r in res.items():
+        print(f"  {s:11s} {r['acc9']:6.3f} {r['acc5']:6.3f} {r['closure_recall']:6.3f} {r['closure_precision']:6.3f} "
+              f"{r['boundary_median_ms']:7.1f} {r['within20']:7.3f} {r['rtf']:7.4f} {r['failures']:4d}", flush=True)
+
+
+def tiled_clip(seconds: float):
+    from lipsync.phonemes.audio import load_audio
+    from lipsync.phonemes.types import Audio
+
+    a = load_audio(os.path.join(ROOT, "sample_scenes", "dialogue.wav"))
+    n = int(seconds * a.sample_rate)
+    return Audio(np.tile(a.samples, n // len(a.samples) + 1)[:n].copy(), a.sample_rate, f"dialogue x{seconds:.0f}s")
+
+
+def speed(threads: int = 2) -> dict:
+    import torch
+
+    from lipsync.inference.recognizer import ModelRecognizer, load_model
+
+    torch.set_num_threads(threads)
+    t0 = time.perf_counter()
+    load_model()
+    load_s = time.perf_counter() - t0
+    rec = ModelRecognizer()
+    clip = tiled_clip(60.0)
+    rec.recognize(clip)  # warm-up
+    runs = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        rec.recognize(clip)
+        runs.append((time.perf_counter() - t0, dict(rec.last_timing)))
+    best = min(runs, key=lambda r: r[0])
+    return {"threads": threads, "load_s": load_s, "clip_s": 60.0, "forward_decode_s": best[0],
+            "x_real_time": 60.0 / best[0], **{k: v for k, v in best[1].items() if k != "load_s"}}
+
+
+def peak_memory_30min() -> dict:
+    code = (
+        "import sys, time, resource; sys.path.insert(0, %r)\n"
+        "from bench.bench_model import tiled_clip\n"
+        "from lipsync.inference.recognizer import ModelRecognizer\n"
+        "import torch; torch.set_num_threads(2)\n"
+        "clip = tiled_clip(1800.0); t = time.perf_counter(); tr = ModelRecognizer().recognize(clip)\n"
+        "print(time.perf_counter() - t, len(tr.phones), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n" % ROOT)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=1200)
+    if res.returncode != 0:
+        return {"error": res.stderr[-500:]}
+    wall, n, rss = res.stdout.split()[-3:]
+    return {"clip_s": 1800.0, "wall_s": float(wall), "phones": int(n), "peak_rss_mb": int(rss) / 1024.0}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--limit", type=int, default=150, help="utterances per corpus (every k-th); 0 = all")
+    ap.add_argument("--corpora", nargs="+", default=CORPORA)
+    ap.add_argument("--systems", nargs="+", default=SYSTEMS, choices=SYSTEMS)
+    ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json", help="also write all figures to this file")
+    a = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(a.threads)
+    print(f"bench_model: limit {a.limit or 'all'} per corpus, torch threads {a.threads}, {os.cpu_count()} CPUs")
+    out = {"corpora": run_corpora(a.corpora, a.limit, a.systems)}
+    if not a.no_speed:
+        sp = speed(a.threads)
+        print(f"\nspeed (model, {a.threads} threads): load {sp['load_s']:.2f} s (once per process); 60 s clip "
+              f"forward+decode {sp['forward_decode_s']:.3f} s = {sp['x_real_time']:.0f}x real time "
+              f"(features {sp['features_s']:.3f} s, network {sp['network_s']:.3f} s, decode {sp['decode_s']:.3f} s)")
+        mem = peak_memory_30min()
+        if "error" in mem:
+            print(f"30-minute clip failed: {mem['error']}")
+        else:
+            print(f"30-minute clip: {mem['wall_s']:.1f} s, peak memory {mem['peak_rss_mb']:.0f} MB (whole process)")
+        out["speed"], out["memory"] = sp, mem
+    if "ps-phones" in a.systems and "model" in a.systems:
+        print("\ncriteria: model 5-class accuracy minus pocketsphinx phone recognition, per dev_real group")
+        for name, res in out["corpora"].items():
+            if name.startswith("dev_real"):
+                d = res["model"]["acc5"] - res["ps-phones"]["acc5"]
+                print(f"  {name:22s} {d * 100:+6.1f} points {'OK' if d >= 0.10 else 'BELOW 10'}")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(out, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
