@@ -190,3 +190,26 @@ def test_spikes_to_segments_gives_full_segments():
         # inner boundaries come from the posteriors, outer ones from spike distance
         assert a == pytest.approx(wa, abs=0.05) and b == pytest.approx(wb, abs=0.05)
     assert speech[1][1] == pytest.approx(0.3, abs=0.015) and speech[2][1] == pytest.approx(0.5, abs=0.015)
+
+
+def test_review_spans_where_recognisers_disagree_or_posteriors_are_flat():
+    from lipsync.phonemes.confidence import agreement, flatness, mark_disagreement, mark_flat_posteriors
+    from lipsync.phonemes.types import PhoneTrack, TimedPhone
+
+    a = PhoneTrack([TimedPhone(0, 0.2, SIL), TimedPhone(0.2, 0.4, "m"), TimedPhone(0.4, 0.6, "a"),
+                    TimedPhone(0.6, 0.8, SIL)], 0.8)
+    b = PhoneTrack([TimedPhone(0, 0.2, SIL), TimedPhone(0.2, 0.4, "b"), TimedPhone(0.4, 0.6, "u"),
+                    TimedPhone(0.6, 0.8, SIL)], 0.8)
+    ag = agreement(a, b)
+    assert ag[:20].min() == 1.0 and ag[25] == 1.0 and ag[45] < 0.5  # m/b: same mouth; a/u: not
+    mark_disagreement(a, b, weight=1.0)
+    assert a.review_spans() == [(0.4, 0.6)]
+    # flat posteriors in the middle of a clip
+    truth = [("sil", 20), ("a", 20), ("sil", 20)]
+    post = _post_from_truth(truth)
+    post.log_probs[20:40] = np.log(1.0 / len(LABELS))
+    fl = flatness(post)
+    assert fl[:20].max() < 0.2 and fl[25] == pytest.approx(1.0, abs=1e-5)
+    tr = PhoneTrack([TimedPhone(0, 0.2, SIL), TimedPhone(0.2, 0.4, "a"), TimedPhone(0.4, 0.6, SIL)], 0.6)
+    mark_flat_posteriors(tr, post)
+    assert tr.review_spans() == [(0.2, 0.4)]
