@@ -48,6 +48,16 @@ class TakeResult:
     def total_keys(self) -> int:
         return sum(self.keys_written.values())
 
+    n_keys = total_keys
+
+    @property
+    def channels(self) -> list[str]:
+        return list(self.keys_written)
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(self.messages)
+
 
 # ------------------------------------------------------------------ rig inspection
 
@@ -340,7 +350,7 @@ def set_active_take(obj, name: str, extra_objects=()):
 
 
 def generate_take(obj, track: VisemeTrack, settings: AnimSettings, *, fps: float, start_frame: float,
-                  frame_range: tuple[int, int] | None = None, take_name: str, mapping: Mapping | None = None,
+                  frame_range: tuple[int, int] | None = None, take_name: str | None, mapping: Mapping | None = None,
                   loudness: np.ndarray | None = None, extra_objects=(), preset: str | None = None) -> TakeResult:
     """Animate ``obj`` (a mesh with shape keys, or an armature) from ``track`` as a new take.
 
@@ -352,6 +362,7 @@ def generate_take(obj, track: VisemeTrack, settings: AnimSettings, *, fps: float
     if obj is None:
         raise RigError("Select the character's face mesh or its armature first.")
     settings.validate()
+    take_name = take_name or "Lip Sync take"
     if track.duration <= 0 or not track.cues:
         raise RigError("The viseme track is empty; run the analysis on a sound strip with speech first.")
     if frame_range is not None and frame_range[1] < frame_range[0]:
