@@ -178,6 +178,7 @@ def forced_align(
     *,
     min_duration: float = 0.02,
     silence_penalty: float = 2.0,
+    beam: float = 300.0,
     duration: float | None = None,
     recognizer: str = "",
     language: str = "eng",
@@ -190,7 +191,10 @@ def forced_align(
     ``SIL`` entries in ``phones`` are silences that must be there.
     ``min_duration``: shortest phone in seconds (reduced automatically when the
     clip is too short for it). ``silence_penalty``: log-score cost of entering
-    an optional silence (fewer spurious short pauses).
+    an optional silence (fewer spurious short pauses). ``beam``: states whose
+    score falls this far (log units) below the best are dropped, which keeps
+    memory proportional to the active window, not to the whole transcript
+    (widened automatically if the alignment does not reach the end).
     Returns a PhoneTrack with phones (SIL in pauses), words, and a confidence
     per phone from the posteriors.
     """
@@ -269,51 +273,19 @@ def forced_align(
     has_skip = skip_src >= 0
     skip_idx = np.where(has_skip, skip_src, 0)
 
-    # ---- Viterbi ----
-    sk_dst = np.flatnonzero(has_skip)
-    sk_src = skip_src[sk_dst]
-    sk_pen = entry_pen[sk_dst]
-    not_stay = ~can_stay
-    delta = np.full(S, NEG, dtype=np.float32)
-    delta[0] = E[0, state_col[0]] + entry_pen[0]
-    if optional[0] and U > 1:
-        delta[first[1]] = E[0, state_col[first[1]]] + entry_pen[first[1]]
-    bp = np.zeros((T, S), dtype=np.int8)
-    adv = np.empty(S, dtype=np.float32)
-    for t in range(1, T):
-        adv[1:] = delta[:-1]
-        adv[0] = NEG
-        adv += entry_pen
-        cur = delta.copy()
-        cur[not_stay] = NEG
-        c1 = adv > cur
-        np.maximum(adv, cur, out=cur)
-        row = bp[t]
-        row[c1] = 1
-        if sk_dst.size:
-            sv = delta[sk_src] + sk_pen
-            c2 = sv > cur[sk_dst]
-            if c2.any():
-                d2 = sk_dst[c2]
-                cur[d2] = sv[c2]
-                row[d2] = 2
-        cur += E[t, state_col]
-        delta = cur
+    # ---- Viterbi (beam-pruned window of states, so long clips fit in memory) ----
     end_states = [S - 1]
     if optional[-1] and U > 1:
         end_states.append(int(last[U - 2]))
-    s = max(end_states, key=lambda i: delta[i])
-    if delta[s] <= NEG / 2:
-        raise AlignmentError("no alignment found: the transcript does not fit the audio")
-
-    path = np.empty(T, dtype=np.int64)
-    for t in range(T - 1, -1, -1):
-        path[t] = s
-        c = bp[t, s]
-        if c == 1:
-            s -= 1
-        elif c == 2:
-            s = int(skip_src[s])
+    path = None
+    for bw in (beam, beam * 4, float("inf")):
+        path = _viterbi_window(E, state_col, can_stay, entry_pen, skip_src, has_skip, first, optional,
+                               end_states, float(bw))
+        if path is not None or not np.isfinite(beam):
+            break
+    if path is None:
+        raise AlignmentError("no alignment found: the transcript does not fit the audio; "
+                             "check that the transcript belongs to this clip")
     upath = state_unit[path]
 
     # ---- segments ----
@@ -354,6 +326,77 @@ def forced_align(
             f"the transcript fits the audio poorly (mean phone confidence {np.mean(speech_conf):.2f}); "
             "check that the transcript matches what is said, or run without a transcript")
     return track
+
+
+def _viterbi_window(E, state_col, can_stay, entry_pen, skip_src, has_skip, first, optional,
+                    end_states, beam):
+    """Left-to-right Viterbi over expanded states; returns the state path or None if the end is unreachable."""
+    T = E.shape[0]
+    S = state_col.shape[0]
+    sk_dst_all = np.flatnonzero(has_skip)
+    sk_src_all = skip_src[sk_dst_all]
+    sk_pen_all = entry_pen[sk_dst_all]
+    jump = int(max(1, (sk_dst_all - sk_src_all).max())) if sk_dst_all.size else 1
+    not_stay = ~can_stay
+    delta = np.full(S, NEG, dtype=np.float32)
+    delta[0] = E[0, state_col[0]] + entry_pen[0]
+    lo, hi = 0, 0
+    if optional[0] and len(first) > 1:
+        delta[first[1]] = E[0, state_col[first[1]]] + entry_pen[first[1]]
+        hi = int(first[1])
+    rows: list[np.ndarray] = [np.zeros(1, np.int8)]
+    los = np.zeros(T, dtype=np.int64)
+    neg1 = np.array([NEG], dtype=np.float32)
+    for t in range(1, T):
+        nlo, nhi = lo, min(S - 1, hi + jump)
+        w = slice(nlo, nhi + 1)
+        cur = delta[w].copy()
+        cur[not_stay[w]] = NEG
+        adv = delta[nlo - 1:nhi] if nlo > 0 else np.concatenate([neg1, delta[0:nhi]])
+        adv = adv + entry_pen[w]
+        c1 = adv > cur
+        np.maximum(adv, cur, out=cur)
+        row = c1.astype(np.int8)
+        if sk_dst_all.size:
+            i0, i1 = np.searchsorted(sk_dst_all, [nlo, nhi + 1])
+            if i1 > i0:
+                d = sk_dst_all[i0:i1]
+                sv = delta[sk_src_all[i0:i1]] + sk_pen_all[i0:i1]
+                c2 = sv > cur[d - nlo]
+                if c2.any():
+                    dd = d[c2] - nlo
+                    cur[dd] = sv[c2]
+                    row[dd] = 2
+        cur += E[t, state_col[w]]
+        delta[lo:hi + 1] = NEG
+        best = cur.max()
+        if best <= NEG / 2:
+            return None
+        if np.isfinite(beam):
+            keep = np.flatnonzero(cur >= best - beam)
+            klo, khi = int(keep[0]), int(keep[-1])
+        else:
+            alive = np.flatnonzero(cur > NEG / 2)
+            klo, khi = int(alive[0]), int(alive[-1])
+        lo, hi = nlo + klo, nlo + khi
+        delta[lo:hi + 1] = cur[klo:khi + 1]
+        rows.append(row)
+        los[t] = nlo
+    cand = [e for e in end_states if lo <= e <= hi and delta[e] > NEG / 2]
+    if not cand:
+        return None
+    s = max(cand, key=lambda i: delta[i])
+    path = np.empty(T, dtype=np.int64)
+    for t in range(T - 1, -1, -1):
+        path[t] = s
+        if t == 0:
+            break
+        c = rows[t][s - los[t]]
+        if c == 1:
+            s -= 1
+        elif c == 2:
+            s = int(skip_src[s])
+    return path
 
 
 # --------------------------------------------------------------------------
