@@ -8,8 +8,9 @@ import os
 
 import bpy
 
-from .operators import LipSyncError, apply_job, analyze_job, prepare_job
-from .preview import PreviewError, render_preview
+from .errors import LipSyncError, PreviewError  # noqa: F401  (what callers catch)
+from .operators import analyze_job, apply_job, prepare_job
+from .preview import render_preview
 
 
 def _ensure_registered() -> None:
@@ -49,8 +50,8 @@ def animate_file(blend_path, audio_path, object_name, out_path, transcript=None,
     is used; otherwise the audio starts at the scene's first frame and a sound strip
     for it is added so previews have the dialogue. ``audio_path=None`` uses the
     scene's selected / only sound strip. Returns a summary dict (take, frame
-    range, phones, recogniser, warnings, ...). Raises LipSyncError with a message
-    that says what to do.
+    range, phones, recogniser, warnings, ...). Raises ``addon.errors.LipSyncError``
+    (importable without bpy) with a message that says what to do.
     """
     _open(blend_path)
     scene = bpy.context.scene
@@ -113,9 +114,6 @@ def preview_file(blend_path, out_path, engine="WORKBENCH", scale=50, frame_face=
     _open(blend_path)
     scene = bpy.context.scene
     target = _guess_target(scene)
-    try:
-        return render_preview(scene, os.path.abspath(os.fspath(out_path)), engine=engine, scale=scale,
-                              target=target, frame_face=frame_face and target is not None,
-                              frame_range=(scene.frame_start, scene.frame_end))
-    except PreviewError:
-        raise
+    return render_preview(scene, os.path.abspath(os.fspath(out_path)), engine=engine, scale=scale,
+                          target=target, frame_face=frame_face and target is not None,
+                          frame_range=(scene.frame_start, scene.frame_end))

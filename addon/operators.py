@@ -14,11 +14,8 @@ from dataclasses import dataclass, field
 import bpy
 
 from . import strips as strips_mod
+from .errors import LipSyncError
 from .strips import StripError, StripTiming
-
-
-class LipSyncError(Exception):
-    """Bad input for Generate Lip Sync; the message says what to do."""
 
 
 @dataclass
@@ -541,11 +538,19 @@ class LIPSYNC_OT_render_preview(bpy.types.Operator):
 
         props = context.scene.lipsync
         out = self.filepath or props.preview_path
+        audio = start = None
+        if props.source == "FILE" and props.audio_path:  # dialogue not in the sequencer: mux it for the preview
+            audio = bpy.path.abspath(props.audio_path)
+            start = props.file_start_frame
+            if not os.path.isfile(audio):
+                self.report({"ERROR"}, f"Audio file not found: {audio}. Check the path in the Lip Sync panel.")
+                return {"CANCELLED"}
         try:
             path = preview.render_preview(context.scene, bpy.path.abspath(out), engine=props.preview_engine,
                                           scale=props.preview_scale, target=props.target,
-                                          frame_face=props.preview_frame_face)
-        except preview.PreviewError as exc:
+                                          frame_face=props.preview_frame_face, audio_path=audio,
+                                          audio_start_frame=start)
+        except LipSyncError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         props.status = f"Preview written: {path}"

@@ -14,10 +14,7 @@ import bpy
 from mathutils import Vector
 
 from . import strips as strips_mod
-
-
-class PreviewError(Exception):
-    """The preview could not be rendered; the message says what to do."""
+from .errors import PreviewError
 
 
 def _mouth_bounds(obj):

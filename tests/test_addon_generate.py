@@ -115,6 +115,13 @@ SCRIPT = textwrap.dedent(r"""
     for kb in head.data.shape_keys.key_blocks[1:]:
         kb.name = "Smile." + kb.name
     errs["unknown_keys"] = error_of()
+    from lipsync.addon import preview
+    sc, head, s = scene_with_head()
+    try:
+        preview.render_preview(sc, os.path.join(tmp, "x.mp4"), target=None)
+        errs["preview_no_camera"] = "no error"
+    except preview.PreviewError as exc:
+        errs["preview_no_camera"] = str(exc)
     out["errors"] = errs
 
     # 5. mapping: detect into the editable list, edit it, generate with the edited mapping
@@ -234,6 +241,7 @@ def test_trimmed_strip_keys_only_heard_range(result):
     ("no_target", ["No target", "Target"]),
     ("no_shape_keys", ["no shape keys", "Add mouth shape keys"]),
     ("unknown_keys", ["none of the mouth shape keys", "mapping"]),
+    ("preview_no_camera", ["no camera", "add a camera"]),
 ])
 def test_clear_errors(result, case, words):
     msg = result["errors"][case]
