@@ -110,6 +110,25 @@ INSTALL_SCRIPT = textwrap.dedent(r"""
     drawn["prefs"] = len(log)
     out["drawn"] = drawn
 
+    # The installed copy runs the whole pipeline (relative imports under bl_ext.*).
+    sc = bpy.context.scene
+    bpy.ops.mesh.primitive_uv_sphere_add(segments=16, ring_count=8)
+    head = bpy.context.object
+    head.shape_key_add(name="Basis")
+    for i, letter in enumerate("ABCDEFGHX"):
+        kb = head.shape_key_add(name=letter)
+        for v in kb.data:
+            if v.co.z < -0.3:
+                v.co.z -= 0.05 * (i + 1)
+    sc.sequence_editor_create().strips.new_sound("Dialogue", sys.argv[-2], 1, 1)
+    sc.lipsync.target = head
+    sc.lipsync.recognizer = "pocketsphinx"
+    out["generate"] = sorted(bpy.ops.lipsync.generate())
+    out["generate_module"] = bpy.types.LIPSYNC_OT_generate.__module__
+    # nothing may come from the source tree's ``lipsync`` package (absolute imports would)
+    out["dev_modules"] = sorted(m for m in sys.modules if m == "lipsync" or m.startswith("lipsync."))
+    out["keyed"] = head.data.shape_keys.animation_data is not None and head.data.shape_keys.animation_data.action is not None
+
     bpy.ops.preferences.addon_disable(module=mod_name)
     out["after_disable"] = {n: hasattr(bpy.types, n) for n in names} | {"scene_prop": hasattr(bpy.types.Scene, "lipsync")}
     bpy.ops.preferences.addon_enable(module=mod_name)
@@ -129,7 +148,8 @@ def test_install_enable_disable_in_blender(tmp_path):
     env = dict(os.environ, HOME=str(home))
     env.pop("BLENDER_USER_CONFIG", None)
     env.pop("BLENDER_USER_RESOURCES", None)
-    proc = subprocess.run([sys.executable, "-c", INSTALL_SCRIPT, zpath], capture_output=True, text=True,
+    dialogue = os.path.join(ROOT, "sample_scenes", "dialogue.wav")
+    proc = subprocess.run([sys.executable, "-c", INSTALL_SCRIPT, dialogue, zpath], capture_output=True, text=True,
                           timeout=180, env=env, cwd=str(tmp_path))
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")]
     assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -144,5 +164,8 @@ def test_install_enable_disable_in_blender(tmp_path):
     assert r["prefs_class"] == "LIPSYNC_AP_preferences"
     assert all(v > 0 for v in r["drawn"].values()), r["drawn"]
     assert not any(r["after_disable"].values()), r["after_disable"]
+    assert r["generate"] == ["FINISHED"] and r["keyed"]
+    assert r["dev_modules"] == [], r["dev_modules"]
+    assert r["generate_module"].startswith("bl_ext.user_default.lip_sync"), r["generate_module"]
     assert r["reenabled"]
     assert not r["after_second_disable"]
