@@ -154,13 +154,22 @@ class AllosaurusRecognizer:
     name = "allosaurus"
 
     def __init__(self, model: str | None = None, models_path: str | os.PathLike | None = None,
-                 approximate: bool = False):
+                 approximate: bool = False, language: str | None = None):
+        """``language``: checked now (clear error before any audio is read); ``recognize`` takes its own."""
         try:
             import allosaurus  # noqa: F401
         except ImportError as e:
             raise RecognizerError("allosaurus is not installed; install it with: pip install allosaurus") from e
         self.model_name, self.dir = _resolve(model, models_path)
         self.approximate = approximate
+        if language and language.lower() != "ipa" and language.lower() not in self.languages():
+            raise RecognizerError(self._unknown_language(language))
+
+    def _unknown_language(self, language: str) -> str:
+        langs = self.languages()
+        return (f"the allosaurus model {self.model_name!r} does not know the language {language!r}; "
+                f"use an ISO 639-3 code it supports ({len(langs)} languages, e.g. "
+                f"{', '.join(sorted(langs)[:12])}) or 'ipa' for all phones")
 
     def languages(self) -> dict[str, str]:
         return model_languages(self.model_name, self.dir)
@@ -176,11 +185,7 @@ class AllosaurusRecognizer:
         rec = _load(self.model_name, self.dir)
         lang = (language or "ipa").lower()
         if lang != "ipa" and not rec.is_available(lang):
-            langs = self.languages()
-            raise RecognizerError(
-                f"the allosaurus model {self.model_name!r} does not know the language {language!r}; "
-                f"use an ISO 639-3 code it supports ({len(langs)} languages, e.g. "
-                f"{', '.join(sorted(langs)[:12])}) or 'ipa' for all phones")
+            raise RecognizerError(self._unknown_language(language))
         sr = int(rec.pm.sample_rate)
         x = audio.samples if audio.sample_rate == sr else resample(audio.samples, audio.sample_rate, sr)
         a = AAudio((np.clip(x, -1, 1) * 32767.0).astype(np.float64), sr)

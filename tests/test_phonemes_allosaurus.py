@@ -102,6 +102,8 @@ def test_unknown_language_is_a_clear_error(model_root):
     rec = get_recognizer("allosaurus", model="tiny")
     with pytest.raises(RecognizerError, match="does not know the language 'xyz'"):
         rec.recognize(_speechy(), language="xyz")
+    with pytest.raises(RecognizerError, match="does not know the language 'fra'.*eng, toy"):
+        get_recognizer("allosaurus", model="tiny", language="fra")
 
 
 def test_missing_model_names_the_download_command(tmp_path, monkeypatch):
