@@ -153,9 +153,9 @@ class PocketsphinxRecognizer:
             p = _ps_phone(s.word)
             segs.append((s.start_frame * FRAME, (s.end_frame + 1) * FRAME, p, float(np.clip(s.prob, 0, 1))))
         phones = _fill(segs, dur)
-        # the phone loop has no real posteriors: confidence = agreement of the
-        # visual class of neighbouring hypotheses is not available, so use the
-        # segment duration as a weak prior (very short segments are doubtful)
+        # the phone loop gives no usable per-phone posterior (seg().prob is 1
+        # without a lattice), so confidence is a weak duration prior: very short
+        # segments are doubtful; recognition without a transcript never exceeds 0.8
         for p in phones:
             if p.phone != SIL:
                 p.confidence = float(np.clip(p.duration / 0.05, 0.2, 1.0)) * 0.8
