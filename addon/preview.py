@@ -41,22 +41,37 @@ def _mouth_bounds(obj):
 
 
 def _add_face_camera(scene, obj):
-    """A temporary camera in front (-Y) of the mouth region, framing about three times its size."""
+    """A temporary camera in front (-Y) of the character's face.
+
+    A head-sized object (up to six mouths tall) is framed whole; on a bigger
+    character the frame is the face around the mouth (four mouths wide, centred
+    a little above the mouth). The mouth is what its shape keys move.
+    """
     lo, hi = _mouth_bounds(obj)
-    center = (lo + hi) / 2
-    size = max(hi.x - lo.x, hi.z - lo.z, 1e-3)
-    # Show the face around the mouth: at least 3x the mouth's extent, and the whole object if it is small.
     olo, ohi = _object_bounds(obj)
-    size = max(size * 3.0, min(max(ohi.x - olo.x, ohi.z - olo.z), size * 6.0))
+    mouth = max(hi.x - lo.x, hi.z - lo.z, 1e-3)
+    if ohi.z - olo.z <= 6.0 * mouth:
+        center = (olo + ohi) / 2
+        w, h = (ohi.x - olo.x) * 1.15, (ohi.z - olo.z) * 1.15
+    else:
+        center = (lo + hi) / 2 + Vector((0.0, 0.0, 0.8 * mouth))
+        w = h = 4.0 * mouth
     cam_data = bpy.data.cameras.new("LipSyncPreviewCam")
     cam_data.lens = 50.0
+    cam_data.sensor_fit = "AUTO"
     cam = bpy.data.objects.new("LipSyncPreviewCam", cam_data)
     scene.collection.objects.link(cam)
-    fov = 2 * math.atan(cam_data.sensor_width / (2 * cam_data.lens))
-    dist = (size / 2) / math.tan(fov / 2) + (ohi.y - olo.y) / 2
-    cam.location = Vector((center.x, min(lo.y, olo.y) - dist, center.z))
-    cam.rotation_euler = (math.pi / 2, 0.0, 0.0)  # looking along +Y
-    cam_data.clip_end = max(100.0, dist * 4)
+    r = scene.render
+    aspect = (r.resolution_x * r.pixel_aspect_x) / max(1e-6, r.resolution_y * r.pixel_aspect_y)
+    half = math.atan(cam_data.sensor_width / (2 * cam_data.lens))  # half angle along the longer side
+    tan_x = math.tan(half) if aspect >= 1 else math.tan(half) * aspect
+    tan_y = math.tan(half) / aspect if aspect >= 1 else math.tan(half)
+    dist = max((w / 2) / tan_x, (h / 2) / tan_y)
+    front = min(lo.y, olo.y)
+    cam.location = Vector((center.x, front - dist, center.z))
+    cam.rotation_euler = (math.pi / 2, 0.0, 0.0)  # looking along +Y at the face
+    cam_data.clip_start = max(1e-3, dist * 0.01)
+    cam_data.clip_end = max(100.0, dist * 10 + (ohi.y - olo.y))
     return cam
 
 

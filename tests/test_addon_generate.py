@@ -172,7 +172,23 @@ SCRIPT = textwrap.dedent(r"""
         out["cancel"] = type(exc).__name__
     out["cancel_keys"] = head.data.shape_keys.animation_data is not None
 
-    # 8. headless: animate a saved file with an audio file, then preview it
+    # 8. the sample scene: its dialogue strip and Preston Blair head (A_MBP .. X_rest)
+    sample = os.path.join(os.path.dirname(wav), "cartoon_head.blend")
+    bpy.ops.wm.open_mainfile(filepath=sample, load_ui=False)
+    if not hasattr(bpy.types.Scene, "lipsync"):
+        lipsync.register()
+    sc = bpy.context.scene
+    head = bpy.data.objects["CartoonHead"]
+    sc.lipsync.target = head
+    sc.lipsync.recognizer = "pocketsphinx"
+    res = bpy.ops.lipsync.generate()
+    from lipsync.addon.strips import find_sound_strip
+    s = find_sound_strip(sc)
+    allf = [f for v in shape_key_frames(head).values() for f in v]
+    out["sample"] = dict(result=sorted(res), first=min(allf), last=max(allf), n_keys=len(allf),
+                         strip=[s.frame_final_start, s.frame_final_end], paths=sorted(shape_key_frames(head)))
+
+    # 9. headless: animate a saved file with an audio file, then preview it
     sc, head, s = scene_with_head(audio=None)
     sc.frame_start, sc.frame_end = 1, 48
     src = os.path.join(tmp, "in.blend")
@@ -219,6 +235,14 @@ def test_generate_keys_shape_keys_within_strip(result):
     assert end - 30 <= g["last"] <= end + 2, g
     assert g["mouth_mid"] > 0.05, "the mouth should be moving in the middle of the dialogue"
     assert "Take" in g["status"] or "take" in g["status"]
+
+
+def test_generate_on_sample_scene(result):
+    g = result["sample"]
+    assert g["result"] == ["FINISHED"] and g["n_keys"] > 50
+    assert 'key_blocks["A_MBP"].value' in g["paths"] and 'key_blocks["X_rest"].value' in g["paths"]
+    start, end = g["strip"]
+    assert start - 3 <= g["first"] <= start + 2 and end - 30 <= g["last"] <= end + 2, g
 
 
 def test_takes_switch(result):
