@@ -59,6 +59,17 @@ def _ps_phone(name: str) -> str:
         return SIL  # +NSN+, +SPN+, ... noise models
 
 
+def _missing(names: list[str], heard: list[str]) -> list[str]:
+    """Words of ``names`` left out of ``heard`` (an in-order subsequence)."""
+    out, j = [], 0
+    for n in names:
+        if j < len(heard) and heard[j] == n:
+            j += 1
+        else:
+            out.append(n)
+    return out
+
+
 def _fill(segs: list[tuple[float, float, str, float]], duration: float) -> list[TimedPhone]:
     """Contiguous phones over [0, duration]: SIL in gaps, neighbours with the same phone merged."""
     out: list[TimedPhone] = []
@@ -161,6 +172,45 @@ class PocketsphinxRecognizer:
                 p.confidence = float(np.clip(p.duration / 0.05, 0.2, 1.0)) * 0.8
         return phones
 
+    @staticmethod
+    def _align_words(d, pcm: bytes, names: list[str]):
+        d.set_align_text(" ".join(names))
+        d.start_utt()
+        d.process_raw(pcm, full_utt=True)
+        d.end_utt()
+        d.set_alignment()
+        d.start_utt()
+        d.process_raw(pcm, full_utt=True)
+        d.end_utt()
+        aligned, word_spans = [], []
+        for w in d.get_alignment() or []:
+            wname = w.name.split("(")[0]
+            is_word = wname not in ("<sil>", "<s>", "</s>") and not wname.startswith("+")
+            if is_word:
+                word_spans.append(TimedWord(w.start * FRAME, (w.start + w.duration) * FRAME, wname))
+            for p in w:
+                aligned.append((p.start * FRAME, (p.start + p.duration) * FRAME, _ps_phone(p.name),
+                                wname if is_word else None))
+        return aligned, word_spans
+
+    @staticmethod
+    def _heard_words(d, pcm: bytes, names: list[str]) -> list[str]:
+        """The transcript's words that a grammar with every word optional finds, in order."""
+        safe = [n for n in names if all(ch.isalnum() or ch in "'-_" for ch in n)]
+        if not safe:
+            return []
+        grammar = "#JSGF V1.0;\ngrammar transcript;\npublic <s> = " + " ".join(f"[ {w} ]" for w in safe) + " ;\n"
+        try:
+            d.add_jsgf_string("transcript", grammar)
+            d.activate_search("transcript")
+            d.start_utt()
+            d.process_raw(pcm, full_utt=True)
+            d.end_utt()
+            hyp = d.hyp()
+        except RuntimeError:
+            return []
+        return hyp.hypstr.split() if hyp is not None and hyp.hypstr else []
+
     def _align(self, pcm: bytes, dur: float, transcript: str, free: list[TimedPhone], src: str) -> PhoneTrack:
         from .g2p import text_to_phones
 
@@ -179,26 +229,23 @@ class PocketsphinxRecognizer:
         aligned: list[tuple[float, float, str, str | None]] = []
         word_spans: list[TimedWord] = []
         try:
-            d.set_align_text(" ".join(names))
-            d.start_utt()
-            d.process_raw(pcm, full_utt=True)
-            d.end_utt()
-            d.set_alignment()
-            d.start_utt()
-            d.process_raw(pcm, full_utt=True)
-            d.end_utt()
-            al = d.get_alignment()
-            for w in al or []:
-                wname = w.name.split("(")[0]
-                is_word = wname not in ("<sil>", "<s>", "</s>") and not wname.startswith("+")
-                if is_word:
-                    word_spans.append(TimedWord(w.start * FRAME, (w.start + w.duration) * FRAME, wname))
-                for p in w:
-                    ph = _ps_phone(p.name)
-                    aligned.append((p.start * FRAME, (p.start + p.duration) * FRAME, ph, wname if is_word else None))
-        except RuntimeError as e:
-            aligned = []
-            warnings.append(f"pocketsphinx could not align the transcript ({e}); phones were recognised without it")
+            aligned, word_spans = self._align_words(d, pcm, names)
+        except RuntimeError:
+            # some words were not said (or not recognisably): find the ones that
+            # were with a grammar where every word is optional, then align those
+            heard = self._heard_words(d, pcm, names)
+            missing = _missing(names, heard)
+            try:
+                if not heard:
+                    raise RuntimeError("no word of the transcript was heard")
+                aligned, word_spans = self._align_words(d, pcm, heard)
+                warnings.append(
+                    "the transcript does not fully match the audio: not heard: " + ", ".join(missing[:12])
+                    + ("..." if len(missing) > 12 else "") + "; check the transcript")
+            except RuntimeError as e:
+                aligned = []
+                warnings.append(f"pocketsphinx could not align the transcript ({e}); "
+                                "phones were recognised without it")
         if not any(p != SIL for _, _, p, _ in aligned):
             if not warnings:
                 warnings.append("the transcript could not be aligned to the audio (does it match what is said?); "

@@ -72,6 +72,17 @@ def test_pocketsphinx_mismatched_transcript_is_reported(ps, dialogue):
     assert tr.review_spans()
 
 
+def test_pocketsphinx_words_not_said_are_named(ps, dialogue):
+    text = open(os.path.join(ROOT, "sample_scenes", "dialogue.txt")).read()
+    tr = ps.recognize(dialogue, text.replace("big blue map", "big blue zorblaxian map"))
+    _contiguous(tr)
+    assert tr.warnings and "not heard: zorblaxian" in tr.warnings[0]
+    words = [w.text for w in tr.words]
+    assert "zorblaxian" not in words and "map" in words and len(words) == 25
+    err = boundary_errors(_ref_rows(), [(p.start, p.end, p.phone) for p in tr.phones])
+    assert np.median(err) < 0.03
+
+
 def test_pocketsphinx_silence_and_language(ps):
     silent = Audio(np.zeros(16000, np.float32), 16000, "silence")
     tr = ps.recognize(silent)
