@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .phoneset import SILENCE, Features, features, normalize
+from .phoneset import Features, features, normalize, split_diphthong
 from .types import SIL, FramePosteriors, PhoneTrack, TimedPhone, TimedWord
 
 NEG = -1e30
@@ -77,7 +77,7 @@ def _feature_similarity(a: Features | None, b: Features | None) -> float:
         return 0.02
     if a.kind == "vowel":
         d = abs(a.height - b.height) * 1.2 + abs(a.backness - b.backness) * 0.8
-        d += 0.35 * (a.round != b.round) + 0.3 * (a.rhotic != b.rhotic) + 0.05 * (a.nasalised != b.nasalised)
+        d += 0.35 * (a.round != b.round) + 0.5 * (a.rhotic != b.rhotic) + 0.05 * (a.nasalised != b.nasalised)
         return float(max(0.0, 1.0 - d / 1.5))
     # consonants
     pd = abs(_PLACE_POS.get(a.place, 5.0) - _PLACE_POS.get(b.place, 5.0))
@@ -104,8 +104,13 @@ def phone_similarity(a: str, b: str) -> float:
         return 1.0
     fa, fb = features(na), features(nb)
     if fa is not None and fb is not None and fa == fb:
-        return 0.97
-    return _feature_similarity(fa, fb)
+        sim = 0.97
+    else:
+        sim = _feature_similarity(fa, fb)
+    # a diphthong is described by its onset: prefer a plain vowel for a plain vowel
+    if (len(split_diphthong(na)) > 1) != (len(split_diphthong(nb)) > 1):
+        sim *= 0.85
+    return sim
 
 
 def similar_labels(phone: str, labels: list[str] | tuple[str, ...], top: int = 3,
