@@ -107,12 +107,12 @@ def test_transcript_longer_than_audio_is_a_clear_error():
         forced_align(post, ["a", "p", "a", "p", "a", "p", "a"])
 
 
-def _brute_force_decode(lp, m, pen):
+def _brute_force_decode(lp, m, pen, m_sil=None):
     T, K = lp.shape
     best = -np.inf
     for path in itertools.product(range(K), repeat=T):
-        runs = [len(list(g)) for _, g in itertools.groupby(path)]
-        if min(runs) < m:
+        runs = [(k, len(list(g))) for k, g in itertools.groupby(path)]
+        if any(n < (m_sil if (k == 0 and m_sil) else m) for k, n in runs):
             continue
         s = lp[np.arange(T), path].sum() - pen * (len(runs) - 1)
         best = max(best, s)
@@ -134,6 +134,22 @@ def test_decode_is_optimal_with_minimum_duration():
         assert min(runs) >= 3
         got = lp[np.arange(9), path].sum() - 0.5 * (len(runs) - 1)
         assert got == pytest.approx(_brute_force_decode(lp, 3, 0.5), abs=1e-3)
+
+
+def test_decode_with_longer_silence_minimum_is_optimal():
+    rng = np.random.default_rng(11)
+    labels = ["sil", "a", "p"]
+    for trial in range(3):
+        lp = rng.normal(0, 2, (9, 3)).astype(np.float32)
+        lp -= np.log(np.exp(lp).sum(1, keepdims=True))
+        tr = decode(FramePosteriors(labels, lp), min_frames=2, switch_penalty=0.3, silence_min_frames=4)
+        path = np.zeros(9, int)
+        for p in tr.phones:
+            path[int(round(p.start / 0.01)):int(round(p.end / 0.01))] = labels.index(p.phone)
+        runs = [(k, len(list(g))) for k, g in itertools.groupby(path)]
+        assert all(n >= (4 if k == 0 else 2) for k, n in runs)
+        got = lp[np.arange(9), path].sum() - 0.3 * (len(runs) - 1)
+        assert got == pytest.approx(_brute_force_decode(lp, 2, 0.3, m_sil=4), abs=1e-3)
 
 
 def test_decode_removes_flicker():
