@@ -404,6 +404,83 @@ def _viterbi_window(E, state_col, can_stay, entry_pen, skip_src, has_skip, first
     return path
 
 
+def _decode_path(lp: np.ndarray, mk: np.ndarray, pen: float) -> np.ndarray:
+    """Best label per frame with segments of label k lasting at least mk[k] frames, switch cost ``pen``.
+
+    D[t, k]: best score of a path whose segment of label k ends at or after t
+    having lasted at least mk[k] frames. A segment is entered all at once:
+    D[t, k] = max(D[t-1, k] + lp[t, k], max_j D[t - mk[k], j] - pen + sum lp[t-mk[k]+1 .. t, k]).
+    Re-entering the same label is never better than staying (pen >= 0), so the
+    max over j needs no j != k exclusion: one argmax per frame.
+    """
+    T, K = lp.shape
+    lp = np.asarray(lp, dtype=np.float32)
+    mk = np.asarray(mk, dtype=np.int64)
+    C = np.zeros((T + 1, K), np.float64)
+    np.cumsum(lp, axis=0, out=C[1:])
+    cols = np.arange(K)[None, :]
+    t_idx = np.arange(T)[:, None]
+    first = t_idx - mk[None, :] + 1
+    W = (C[t_idx + 1, cols] - C[np.maximum(first, 0), cols]).astype(np.float32)
+    W[first < 0] = NEG
+    ms = sorted({int(m) for m in mk})
+    groups = [np.flatnonzero(mk == m) for m in ms]
+    gidx = np.zeros(K, dtype=np.int64)
+    for gi, g in enumerate(groups):
+        gidx[g] = gi
+    D = np.full((T, K), NEG, np.float32)
+    stay_ch = np.zeros((T, K), dtype=bool)
+    src = np.full((T, len(ms)), -1, dtype=np.int64)
+    enter = np.empty(K, np.float32)
+    stay = np.empty(K, np.float32)
+    pen32 = np.float32(max(0.0, pen))
+    single = len(ms) == 1
+    for t in range(T):
+        if single:
+            tp = t - ms[0]
+            if tp >= 0:
+                row = D[tp]
+                j = int(row.argmax())
+                src[t, 0] = j
+                np.add(W[t], row[j] - pen32, out=enter)
+            elif tp == -1:
+                enter[:] = W[t]
+            else:
+                enter[:] = NEG
+        else:
+            for gi, (m, g) in enumerate(zip(ms, groups)):
+                tp = t - m
+                if tp >= 0:
+                    row = D[tp]
+                    j = int(row.argmax())
+                    src[t, gi] = j
+                    enter[g] = W[t, g] + (row[j] - pen32)
+                elif tp == -1:
+                    enter[g] = W[t, g]
+                else:
+                    enter[g] = NEG
+        if t > 0:
+            np.add(D[t - 1], lp[t], out=stay)
+            np.greater_equal(stay, enter, out=stay_ch[t])
+            np.maximum(stay, enter, out=D[t])
+        else:
+            D[0] = enter
+    path = np.empty(T, dtype=np.int64)
+    k = int(D[T - 1].argmax())
+    t = T - 1
+    while t >= 0:
+        if t > 0 and stay_ch[t, k]:
+            path[t] = k
+            t -= 1
+            continue
+        m = int(mk[k])
+        path[max(0, t - m + 1):t + 1] = k
+        j = int(src[t, gidx[k]])
+        t -= m
+        k = j
+    return path
+
+
 # --------------------------------------------------------------------------
 # Free decoding
 # --------------------------------------------------------------------------
@@ -440,70 +517,7 @@ def decode(
     mk = np.full(K, m, dtype=np.int64)
     if silence_min_frames is not None:
         mk[[i for i, n in enumerate(names) if n == SIL]] = max(1, min(int(silence_min_frames), T))
-    M = int(mk.max())
-    # state (k, d): d = frames spent so far - 1, capped at M-1; a label with a
-    # shorter minimum starts at d = M - mk[k] so that it needs only mk[k] frames.
-    start_d = M - mk  # [K]
-    M1 = M - 1
-    pen = float(switch_penalty)
-    ar = np.arange(K)
-    single = start_d == M1  # labels needing one frame: their entry state is the stay state
-    any_single = bool(single.any())
-    uniform = bool((start_d == 0).all())
-    lp64 = lp  # float32 keeps the per-frame arrays small
-    # delta[d, k]: best score of being in label k having spent d+1 frames (capped)
-    delta = np.full((M, K), NEG, dtype=np.float32)
-    delta[start_d, ar] = lp64[0]
-    new = np.empty_like(delta)
-    enter = np.empty(K, dtype=np.float32)
-    best_src = np.zeros((T, 2), dtype=np.int64)  # best and second-best finished label per frame
-    stay_last = np.zeros((T, K), dtype=bool)
-    for t in range(1, T):
-        fin = delta[M1]
-        j1 = int(fin.argmax())
-        v1 = fin[j1]
-        fin[j1] = NEG
-        j2 = int(fin.argmax())
-        v2 = fin[j2]
-        fin[j1] = v1
-        if M > 1:
-            new[1:] = delta[:-1]
-            if not uniform:
-                new[0][start_d > 0] = NEG
-            stay = fin >= new[M1]
-            np.maximum(new[M1], fin, out=new[M1])
-        else:
-            new[0] = fin
-            stay = np.ones(K, dtype=bool)
-        enter.fill(v1 - pen)
-        enter[j1] = v2 - pen
-        if any_single:
-            cur = new[start_d, ar]
-            better = enter > cur
-            new[start_d, ar] = np.where(better, enter, cur)
-            stay &= ~(better & single)
-        else:
-            new[start_d, ar] = enter
-        best_src[t, 0] = j1
-        best_src[t, 1] = j2
-        stay_last[t] = stay
-        new += lp64[t]
-        delta, new = new, delta
-    # backtrace
-    k = int(np.argmax(delta[M1]))
-    d = M1
-    labels_path = np.empty(T, dtype=np.int64)
-    for t in range(T - 1, 0, -1):
-        labels_path[t] = k
-        if d == M1 and stay_last[t, k]:
-            continue
-        if d == start_d[k]:
-            j1, j2 = best_src[t]
-            k = int(j2 if k == j1 else j1)
-            d = M1
-        else:
-            d -= 1
-    labels_path[0] = k
+    labels_path = _decode_path(lp, mk, float(switch_penalty))
 
     change = np.flatnonzero(np.diff(labels_path)) + 1
     starts = np.concatenate([[0], change])
