@@ -23,12 +23,10 @@ def _known_errors():
     from .pipeline import Cancelled, TranscriptError
 
     errs = [AudioError, FormatError, TranscriptError, Cancelled, CliError, FileNotFoundError]
-    try:
-        from .phonemes.recognizers import RecognizerError
+    from .addon.errors import LipSyncError
+    from .phonemes.recognizers import RecognizerError
 
-        errs.append(RecognizerError)
-    except ImportError:
-        pass
+    errs += [RecognizerError, LipSyncError]
     return tuple(errs)
 
 

@@ -121,7 +121,9 @@ def _read_aud(path):
         import aud  # Blender's audio module (ffmpeg inside Blender)
     except ImportError:
         return None
-    snd = aud.Sound(path).rechannel(1).resample(INTERNAL_RATE, False)
+    src = aud.Sound(path)
+    src.specs  # raises aud.error on an unreadable file (data() would abort the process instead)
+    snd = src.rechannel(1).resample(INTERNAL_RATE, False)
     data = np.asarray(snd.data(), dtype=np.float32).reshape(-1)
     if data.size == 0:
         raise RuntimeError("no audio stream")
