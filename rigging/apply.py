@@ -165,7 +165,16 @@ def bind_mapping(obj, mapping: Mapping | None, extra_objects=(), preset: str | N
         for b in mapping.bindings:
             if b.kind == "bone_pose" and b.target in bpy.data.actions:
                 poses[b.target] = _read_pose(bpy.data.actions[b.target])
-        mapping, pose_missing = resolve_poses(mapping, poses, {})
+        direct = [b for b in mapping.bindings if b.kind == "bone_channel"]
+        posed = {(bone, path, idx) for vals in poses.values() for (bone, path, idx) in vals}
+        mapping, pose_missing = resolve_poses(Mapping(mapping.name, [b for b in mapping.bindings
+                                                                     if b.kind == "bone_pose"]), poses, {})
+        # a channel the poses already move is not driven directly as well (no double jaw)
+        kept = [b for b in direct if (b.target, b.data_path, b.index) not in posed]
+        if len(kept) < len(direct):
+            messages.append("Channels set by the pose actions are not driven directly: "
+                            + ", ".join(sorted({b.target for b in direct if b not in kept})) + ".")
+        mapping = Mapping(mapping.name, mapping.bindings + kept)
         missing += [m for m in pose_missing if m not in missing]
     meshes = rig_meshes(obj, extra_objects)
     out: list[Binding] = []

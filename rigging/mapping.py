@@ -171,11 +171,12 @@ OCULUS = Preset(
 _ARKIT_MOUTH = [
     # source, name, weight, group
     ("control:jaw_open", "jawOpen", 0.85, "jaw"),
-    # ARKit's mouthClose shuts the lips against the jaw; with jawOpen at 0 on M/B/P it presses them.
-    ("control:lip_close", "mouthClose", 0.3, "lips"),
     ("control:pucker", "mouthPucker", 0.9, "lips"),
-    ("control:pucker", "mouthFunnel", 0.45, "lips"),
-    ("detail:O", "mouthFunnel", 0.35, "lips"),
+    # funnel opens the lips into an O: from the shapes (zero on M/B/P), not from pucker
+    ("detail:O", "mouthFunnel", 0.7, "lips"),
+    ("detail:U", "mouthFunnel", 0.35, "lips"),
+    ("detail:CH", "mouthFunnel", 0.45, "lips"),
+    ("detail:RR", "mouthFunnel", 0.3, "lips"),
     ("control:spread", "mouthStretchLeft", 0.5, "lips"),
     ("control:spread", "mouthStretchRight", 0.5, "lips"),
     ("control:spread", "mouthSmileLeft", 0.25, "lips"),
@@ -194,7 +195,10 @@ ARKIT = Preset(
     "ARKit", "Apple ARKit's 52 blendshapes (jawOpen, mouthClose, mouthFunnel, mouthPucker, ...)",
     [PresetEntry(src, (name, name[0].upper() + name[1:], "blendShape1." + name, "blendShape." + name),
                  weight=w, group=g, required=w > 0)
-     for src, name, w, g in _ARKIT_MOUTH if w > 0],
+     for src, name, w, g in _ARKIT_MOUTH if w > 0]
+    # ARKit's mouthClose shuts the lips against an OPEN jaw (a product of two controls): M/B/P are closed
+    # here by jawOpen = 0 plus mouthPress, so mouthClose is recognised but not keyed.
+    + [PresetEntry("control:lip_close", ("mouthClose", "MouthClose"), 0.0, group="lips", required=False)],
 )
 
 VRM = Preset(
@@ -242,15 +246,15 @@ BONE_POSES = Preset(
     [PresetEntry(f"viseme:{v}", tuple(p + v for p in POSE_PREFIXES), kind="bone_pose",
                  required=v not in ("H", "X"))
      for v in VISEMES]
-    + [PresetEntry("control:jaw_open", ("jaw", "Jaw", "jaw_bone", "DEF-jaw"), 0.3, "bone_channel", "jaw",
+    + [PresetEntry("control:jaw_open", ("jaw", "Jaw", "jaw_bone", "DEF-jaw"), 0.22, "bone_channel", "jaw",
                    "rotation_euler", 0, required=False),
-       PresetEntry("control:spread", ("lip_corner.L", "lipcorner.L", "mouth_corner.L", "lip_corner_L"), 0.3,
+       PresetEntry("control:spread", ("lip_corner.L", "lipcorner.L", "mouth_corner.L", "lip_corner_L"), 0.4,
                    "bone_channel", "lips", "location", 0, per_bone_length=True, required=False),
-       PresetEntry("control:pucker", ("lip_corner.L", "lipcorner.L", "mouth_corner.L", "lip_corner_L"), -0.25,
+       PresetEntry("control:pucker", ("lip_corner.L", "lipcorner.L", "mouth_corner.L", "lip_corner_L"), -0.8,
                    "bone_channel", "lips", "location", 0, per_bone_length=True, required=False),
-       PresetEntry("control:spread", ("lip_corner.R", "lipcorner.R", "mouth_corner.R", "lip_corner_R"), -0.3,
+       PresetEntry("control:spread", ("lip_corner.R", "lipcorner.R", "mouth_corner.R", "lip_corner_R"), -0.4,
                    "bone_channel", "lips", "location", 0, per_bone_length=True, required=False),
-       PresetEntry("control:pucker", ("lip_corner.R", "lipcorner.R", "mouth_corner.R", "lip_corner_R"), 0.25,
+       PresetEntry("control:pucker", ("lip_corner.R", "lipcorner.R", "mouth_corner.R", "lip_corner_R"), 0.8,
                    "bone_channel", "lips", "location", 0, per_bone_length=True, required=False)],
 )
 

@@ -120,7 +120,7 @@ def build_mouth_verts(p):
     verts = []
 
     def put(x, y, lift):
-        X, Z = x, MOUTH_Y + y
+        X, Z = x + p.get("shift", 0.0), MOUTH_Y + y
         return Vector((X, -(head_z(X, Z) + lift + p["push"] * (1.0 - min(1.0, abs(x) / 0.4))), Z))
 
     for x, y in outer:
@@ -142,9 +142,9 @@ def build_mouth_verts(p):
     return verts
 
 
-def build():
-    out = mc.out_path_from_argv("cartoon_head.blend")
-    scene = mc.reset_scene("Cartoon Head")
+def make_head(scene, name: str, rest: dict | None = None):
+    """The head mesh object (mouth in the ``rest`` shape). Returns (obj, parts): parts maps
+    "head", "outer", "inner", "centre", "fan", "upper_teeth", "lower_teeth", "tongue" to vertex indices."""
     mats = {
         "Skin": mc.material("LS Skin", (0.98, 0.72, 0.55)),
         "Lips": mc.material("LS Lips", (0.72, 0.16, 0.18)),
@@ -156,8 +156,8 @@ def build():
         "Hair": mc.material("LS Hair", (0.30, 0.16, 0.08)),
     }
     slot = {k: i for i, k in enumerate(mats)}
-    me = bpy.data.meshes.new("CartoonHead")
-    obj = bpy.data.objects.new("CartoonHead", me)
+    me = bpy.data.meshes.new(name)
+    obj = bpy.data.objects.new(name, me)
     scene.collection.objects.link(obj)
     for m in mats.values():
         me.materials.append(m)
@@ -188,8 +188,7 @@ def build():
     sphere((0.0, 0.12, 0.9), (0.9, 0.85, 0.35), "Hair", 24, 10)  # hair cap
 
     # mouth: topology from the rest shape
-    rest = SHAPES["X_rest"]
-    mverts = [bm.verts.new(co) for co in build_mouth_verts(rest)]
+    mverts = [bm.verts.new(co) for co in build_mouth_verts(rest or SHAPES["X_rest"])]
     o = mverts[0:N]
     i = mverts[N:2 * N]
     c = mverts[2 * N]
@@ -224,9 +223,19 @@ def build():
     bm.verts.index_update()
     mouth_idx = [v.index for v in mverts]
     head_idx = [v.index for v in head_verts if v.is_valid]
+    parts = {"outer": [v.index for v in o], "inner": [v.index for v in i], "centre": [c.index],
+             "fan": [v.index for v in fan], "upper_teeth": [v.index for v in ut], "lower_teeth": [v.index for v in lt],
+             "tongue": [v.index for v in tg], "head": head_idx, "mouth": mouth_idx}
     bm.to_mesh(me)
     bm.free()
+    return obj, parts
 
+
+def build():
+    out = mc.out_path_from_argv("cartoon_head.blend")
+    scene = mc.reset_scene("Cartoon Head")
+    obj, parts = make_head(scene, "CartoonHead")
+    mouth_idx, head_idx = parts["mouth"], parts["head"]
     # chin/jaw: head vertices below the mouth drop with the jaw
     basis = obj.shape_key_add(name="Basis", from_mix=False)
     for name in ORDER:

@@ -1,0 +1,344 @@
+"""rigging on real bpy: every sample rig and every preset.
+
+Each test starts from a freshly opened .blend (or factory settings), so bpy's
+global state does not leak between tests.
+"""
+import os
+
+import numpy as np
+import pytest
+
+bpy = pytest.importorskip("bpy")
+
+from lipsync.phonemes.types import PhoneTrack, TimedPhone  # noqa: E402
+from lipsync.phonemes.visemes import VISEMES, phones_to_visemes  # noqa: E402
+from lipsync.rigging import apply as rapply  # noqa: E402
+from lipsync.rigging.curves import closure_frames  # noqa: E402
+from lipsync.rigging.mapping import PRESETS  # noqa: E402
+from lipsync.rigging.settings import AnimSettings  # noqa: E402
+
+pytestmark = pytest.mark.bpy
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLES = os.path.join(ROOT, "sample_scenes")
+FPS = 24
+
+
+def dialogue_track():
+    rows = [l.split("\t") for l in open(os.path.join(SAMPLES, "dialogue.phones.tsv"), encoding="utf-8")
+            .read().strip().splitlines()]
+    pt = PhoneTrack([TimedPhone(float(a), float(b), c.strip()) for a, b, c in rows], float(rows[-1][1]))
+    return phones_to_visemes(pt)
+
+
+TRACK = dialogue_track()
+
+
+def open_sample(name):
+    bpy.ops.wm.open_mainfile(filepath=os.path.join(SAMPLES, name))
+    scene = bpy.context.scene
+    strip = scene.sequence_editor.strips_all["dialogue"]
+    return scene, strip
+
+
+def fcurves(action):
+    out = {}
+    for layer in action.layers:
+        for st in layer.strips:
+            for bag in st.channelbags:
+                slot = bag.slot
+                for fc in bag.fcurves:
+                    out[(slot.target_id_type, fc.data_path, fc.array_index)] = fc
+    return out
+
+
+def keys_of(fc):
+    co = np.zeros(len(fc.keyframe_points) * 2, np.float32)
+    fc.keyframe_points.foreach_get("co", co)
+    return co.reshape(-1, 2)
+
+
+def generate(obj, strip, settings=None, **kw):
+    s = settings or AnimSettings()
+    return rapply.generate_take(obj, TRACK, s, fps=FPS, start_frame=strip.frame_start, frame_range=kw.pop("frame_range", None),
+                                take_name=kw.pop("take_name", strip.name), **kw)
+
+
+# ---------------------------------------------------------------- rigs of every preset
+
+def _mesh_with_keys(names):
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    me = bpy.data.meshes.new("Face")
+    me.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])
+    obj = bpy.data.objects.new("Face", me)
+    bpy.context.scene.collection.objects.link(obj)
+    obj.shape_key_add(name="Basis")
+    for n in names:
+        obj.shape_key_add(name=n).value = 0.0
+    return obj
+
+
+def _rigify_like():
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    arm = bpy.data.armatures.new("rig")
+    obj = bpy.data.objects.new("rig", arm)
+    bpy.context.scene.collection.objects.link(obj)
+    bpy.context.view_layer.objects.active = obj
+    bpy.ops.object.mode_set(mode="EDIT")
+    for n, h in (("jaw_master", (0, 0, 0)), ("lips.L", (0.3, -1, 0)), ("lips.R", (-0.3, -1, 0)),
+                 ("lip.T", (0, -1, 0.1)), ("lip.B", (0, -1, -0.1))):
+        eb = arm.edit_bones.new(n)
+        eb.head, eb.tail = h, (h[0], h[1], h[2] + 0.1)
+    bpy.ops.object.mode_set(mode="OBJECT")
+    obj.pose.bones["jaw_master"].rotation_mode = "QUATERNION"  # Rigify's default: exercised on purpose
+    for n in ("lips.L", "lips.R", "lip.T", "lip.B"):
+        obj.pose.bones[n].rotation_mode = "XYZ"
+    return obj
+
+
+PRESET_RIGS = {
+    "Papagayo": lambda: _mesh_with_keys(["AI", "E", "O", "U", "etc", "FV", "L", "MBP", "WQ", "rest"]),
+    "Oculus / Ready Player Me": lambda: _mesh_with_keys(
+        ["viseme_" + d for d in "sil PP FF TH DD kk CH SS nn RR aa E I O U".split()]),
+    "VRM": lambda: _mesh_with_keys(["A", "I", "U", "E", "O", "Blink"]),
+    "Rigify face": _rigify_like,
+}
+# target (shape key / bone) that must be keyed, and the one that must be at its closed value on M/B/P
+EXPECT = {
+    "Papagayo": ({"AI", "E", "O", "U", "etc", "FV", "L", "MBP", "rest"}, ("MBP", 1.0)),
+    "Oculus / Ready Player Me": ({"viseme_" + d for d in "sil PP FF TH DD kk CH SS nn RR aa E I O U".split()},
+                                 ("viseme_PP", 1.0)),
+    "VRM": ({"A", "I", "U", "E", "O"}, ("A", 0.0)),
+    "Rigify face": ({"jaw_master", "lips.L", "lips.R", "lip.T", "lip.B"}, None),
+}
+
+
+@pytest.mark.parametrize("preset", list(PRESET_RIGS))
+def test_each_preset_keys_its_targets(preset):
+    obj = PRESET_RIGS[preset]()
+    res = rapply.generate_take(obj, TRACK, AnimSettings(), fps=FPS, start_frame=1, take_name="t")
+    assert res.preset == preset and not res.missing
+    action = bpy.data.actions[res.take_name]
+    fcs = fcurves(action)
+    targets = {p.split('"')[1] for (_, p, _) in fcs}
+    want, closed = EXPECT[preset]
+    assert want <= targets, want - targets
+    assert "Blink" not in targets
+    end = 1 + TRACK.duration * FPS
+    for fc in fcs.values():
+        k = keys_of(fc)
+        assert len(k) >= 2 and k[:, 0].min() >= 1 and k[:, 0].max() <= end
+    cf = closure_frames(TRACK, AnimSettings(), FPS, 1)
+    if closed:
+        path = f'key_blocks["{closed[0]}"].value'
+        fc = fcs[("KEY", path, 0)]
+        assert all(abs(fc.evaluate(f) - closed[1]) < 1e-6 for f in cf)
+    if preset == "Rigify face":  # jaw shut (quaternion x = 0) on every M/B/P, open somewhere else
+        fc = fcs[("OBJECT", 'pose.bones["jaw_master"].rotation_quaternion', 1)]
+        assert all(abs(fc.evaluate(f)) < 1e-6 for f in cf)
+        assert max(fc.evaluate(f) for f in range(1, int(end))) > 0.05
+
+
+# ---------------------------------------------------------------- the three sample rigs
+
+SAMPLE_RIGS = {
+    "cartoon_head.blend": ("CartoonHead", "Preston Blair"),
+    "bone_head.blend": ("BoneHead", "Bone poses"),
+    "arkit_head.blend": ("ArkitHead", "ARKit"),
+}
+
+
+def _closed_ok(obj, fcs, frames, preset):
+    """Lips shut on the given frames, in the rig's own terms."""
+    if preset == "Preston Blair":
+        for (t, p, i), fc in fcs.items():
+            want = 1.0 if "A_MBP" in p else 0.0
+            assert all(abs(fc.evaluate(f) - want) < 1e-6 for f in frames), p
+    elif preset == "ARKit":
+        for name in ("jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft", "mouthRollLower",
+                     "mouthStretchLeft", "mouthFunnel"):
+            fc = fcs[("KEY", f'key_blocks["{name}"].value', 0)]
+            assert all(abs(fc.evaluate(f)) < 1e-6 for f in frames), name
+        fc = fcs[("KEY", 'key_blocks["mouthPressLeft"].value', 0)]
+        assert all(fc.evaluate(f) > 0.3 for f in frames)
+    else:  # bones: jaw shut, lips in pose_A
+        pose_a = {(fc.data_path, fc.array_index): fc.evaluate(1) for fc in fcurves(bpy.data.actions["pose_A"]).values()}
+        jaw = fcs[("OBJECT", 'pose.bones["jaw"].rotation_euler', 0)]
+        assert all(abs(jaw.evaluate(f)) < 1e-6 for f in frames)
+        for (path, idx), val in pose_a.items():
+            fc = fcs[("OBJECT", path, idx)]
+            assert all(abs(fc.evaluate(f) - val) < 1e-5 for f in frames), path
+
+
+@pytest.mark.parametrize("blend", list(SAMPLE_RIGS))
+def test_sample_rig_take(blend):
+    scene, strip = open_sample(blend)
+    obj = bpy.data.objects[SAMPLE_RIGS[blend][0]]
+    preset = SAMPLE_RIGS[blend][1]
+    assert scene.frame_start <= strip.frame_final_start and scene.frame_end >= strip.frame_final_end - 1
+    res = generate(obj, strip)
+    assert res.preset == preset and not res.missing, (res.preset, res.missing)
+    action = bpy.data.actions[res.take_name]
+    assert res.take_name == "dialogue" and rapply.list_takes(obj) == ["dialogue"]
+    fcs = fcurves(action)
+    assert len(fcs) >= 6
+    # keys only inside the strip
+    for fc in fcs.values():
+        k = keys_of(fc)
+        assert k[:, 0].min() >= strip.frame_final_start and k[:, 0].max() <= strip.frame_final_end
+    # the take plays: shape keys through the Key datablock, bones through the object
+    if preset == "Bone poses":
+        assert obj.animation_data.action == action
+        assert {p.split('"')[1] for (_, p, _) in fcs} >= {"jaw", "lip_upper", "lip_lower", "lip_corner.L",
+                                                          "lip_corner.R"}
+    else:
+        assert obj.data.shape_keys.animation_data.action == action
+    # lips closed on every M/B/P
+    cf = closure_frames(TRACK, AnimSettings(), FPS, strip.frame_start)
+    n_mbp = sum(1 for c in TRACK.cues if c.viseme == "A")
+    assert len(cf) >= n_mbp
+    _closed_ok(obj, fcs, cf, preset)
+    # simplified: far fewer keys than frames x channels
+    assert res.total_keys < 0.6 * res.keys_dense
+
+
+def test_cartoon_mouth_really_closes_and_opens():
+    """Geometry, not just values: the evaluated mouth opening is zero on M/B/P and wide on an AA."""
+    scene, strip = open_sample("cartoon_head.blend")
+    obj = bpy.data.objects["CartoonHead"]
+    generate(obj, strip)
+    lips = obj.data.materials.find("LS Mouth Interior")
+    interior = sorted({v for p in obj.data.polygons if p.material_index == lips for v in p.vertices})
+
+    def opening(frame):
+        scene.frame_set(int(frame))
+        ev = obj.evaluated_get(bpy.context.evaluated_depsgraph_get()).to_mesh()
+        z = np.array([ev.vertices[i].co.z for i in interior])
+        obj.evaluated_get(bpy.context.evaluated_depsgraph_get()).to_mesh_clear()
+        return z.max() - z.min()
+
+    cf = closure_frames(TRACK, AnimSettings(), FPS, strip.frame_start)
+    assert max(opening(f) for f in cf[:6]) < 0.08  # only the rest curve of the lip line
+    aa = next(c for c in TRACK.cues if c.viseme == "D")
+    f_aa = round(strip.frame_start + 0.5 * (aa.start + aa.end) * FPS)
+    assert opening(f_aa) > 0.15
+
+
+@pytest.mark.parametrize("blend", ["cartoon_head.blend", "bone_head.blend"])
+def test_existing_action_untouched(blend):
+    scene, strip = open_sample(blend)
+    obj = bpy.data.objects[SAMPLE_RIGS[blend][0]]
+    # the user's own animation on the ID the take will use
+    idb = obj if obj.type == "ARMATURE" else obj.data.shape_keys
+    path = 'pose.bones["head"].rotation_euler' if obj.type == "ARMATURE" else 'key_blocks["D_AI"].value'
+    user = bpy.data.actions.new("MyAnimation")
+    ad = idb.animation_data_create()
+    slot = user.slots.new(id_type=idb.id_type, name=idb.name)
+    ad.action = user
+    ad.action_slot = slot
+    from bpy_extras import anim_utils
+    bag = anim_utils.action_ensure_channelbag_for_slot(user, slot)
+    fc = bag.fcurves.new(path, index=0)
+    for f, v in ((1, 0.0), (50, 0.3), (120, 0.1)):
+        fc.keyframe_points.insert(f, v)
+    before = keys_of(fc).copy()
+    res = generate(obj, strip)
+    assert ad.action == user, "the user's action is still the active one"
+    assert np.array_equal(keys_of(user.layers[0].strips[0].channelbags[0].fcurves[0]), before)
+    assert len(user.layers[0].strips[0].channelbags[0].fcurves) == 1
+    track = ad.nla_tracks.get(rapply.NLA_PREFIX + res.take_name)
+    assert track is not None and track.strips[0].action == bpy.data.actions[res.take_name]
+    assert any("NLA" in m for m in res.messages)
+
+
+def test_undo_restores_state():
+    scene, strip = open_sample("cartoon_head.blend")
+    bpy.ops.ed.undo_push(message="before lip sync")
+    obj = bpy.data.objects["CartoonHead"]
+    generate(obj, strip)
+    bpy.ops.ed.undo_push(message="Generate Lip Sync")
+    assert "dialogue" in bpy.data.actions
+    bpy.ops.ed.undo()
+    obj = bpy.data.objects["CartoonHead"]
+    assert "dialogue" not in bpy.data.actions
+    ad = obj.data.shape_keys.animation_data
+    assert ad is None or ad.action is None
+    bpy.ops.ed.redo()
+    assert "dialogue" in bpy.data.actions
+
+
+def test_takes_and_range_regeneration_keep_user_edits():
+    scene, strip = open_sample("cartoon_head.blend")
+    obj = bpy.data.objects["CartoonHead"]
+    key = obj.data.shape_keys
+    first = generate(obj, strip).take_name
+    second = generate(obj, strip, AnimSettings(step=2, interpolation="CONSTANT"), take_name="dialogue twos").take_name
+    assert rapply.list_takes(obj) == [first, second]
+    assert key.animation_data.action.name == second
+    rapply.set_active_take(obj, first)
+    assert key.animation_data.action.name == first
+    # the animator edits a key and adds one inside frames 60-140, and one outside
+    act = bpy.data.actions[first]
+    fcs = fcurves(act)
+    fc = fcs[("KEY", 'key_blocks["D_AI"].value', 0)]
+    k = keys_of(fc)
+    i = int(np.nonzero((k[:, 0] > 80) & (k[:, 0] < 120))[0][0])
+    edited_frame = float(k[i, 0])
+    fc.keyframe_points[i].co.y = 0.777
+    fc.keyframe_points[i].type = "KEYFRAME"
+    fc2 = fcs[("KEY", 'key_blocks["E_O"].value', 0)]
+    fc2.keyframe_points.insert(100.5, 0.555)
+    snap = {kk: keys_of(f).copy() for kk, f in fcs.items()}
+    res = generate(obj, strip, AnimSettings(intensity=1.4), frame_range=(60, 140), take_name="dialogue fix")
+    assert res.kept_user_keys == 2
+    new = fcurves(bpy.data.actions[res.take_name])
+    assert key.animation_data.action.name == res.take_name
+    nk = keys_of(new[("KEY", 'key_blocks["D_AI"].value', 0)])
+    assert any(abs(f - edited_frame) < 1e-4 and abs(v - 0.777) < 1e-6 for f, v in nk)
+    nk2 = keys_of(new[("KEY", 'key_blocks["E_O"].value', 0)])
+    assert any(abs(f - 100.5) < 1e-4 and abs(v - 0.555) < 1e-6 for f, v in nk2)
+    changed = 0
+    for kk, f in new.items():
+        old, cur = snap[kk], keys_of(f)
+        outside_old = old[(old[:, 0] < 60) | (old[:, 0] > 140)]
+        outside_new = cur[(cur[:, 0] < 60) | (cur[:, 0] > 140)]
+        assert np.array_equal(outside_old, outside_new), kk  # untouched outside the range
+        inside_old = old[(old[:, 0] >= 60) & (old[:, 0] <= 140)]
+        inside_new = cur[(cur[:, 0] >= 60) & (cur[:, 0] <= 140)]
+        changed += not np.array_equal(inside_old, inside_new)
+    assert changed >= 5
+    # the earlier take is as it was
+    for kk, f in fcurves(bpy.data.actions[first]).items():
+        assert np.array_equal(keys_of(f), snap[kk])
+    # and can be removed again, the previous one playing
+    rapply.remove_take(obj, res.take_name)
+    assert res.take_name not in bpy.data.actions and key.animation_data.action.name == second
+
+
+def test_bulk_write_speed_ten_minutes():
+    """10 minutes of dialogue onto a 15-target rig well inside 2 s (bench/bench_rigging.py prints figures)."""
+    import time
+
+    from lipsync.phonemes.types import VisemeCue, VisemeTrack
+    rng = np.random.default_rng(0)
+    cues, t = [], 0.0
+    while t < 600:
+        d = float(rng.uniform(0.05, 0.25))
+        cues.append(VisemeCue(t, t + d, str(rng.choice(list(VISEMES)))))
+        t += d
+    obj = PRESET_RIGS["Oculus / Ready Player Me"]()
+    t0 = time.perf_counter()
+    res = rapply.generate_take(obj, VisemeTrack(cues, t), AnimSettings(), fps=24, start_frame=1, take_name="long")
+    assert time.perf_counter() - t0 < 2.0
+    assert len(res.keys_written) == 15
+
+
+def test_bad_input_messages():
+    obj = _mesh_with_keys(["Smile", "Frown"])
+    with pytest.raises(rapply.RigError, match="No mouth targets"):
+        rapply.generate_take(obj, TRACK, AnimSettings(), fps=24, start_frame=1, take_name="x")
+    obj = _mesh_with_keys(["A_MBP", "D_AI"])
+    with pytest.raises(rapply.RigError, match="reversed"):
+        rapply.generate_take(obj, TRACK, AnimSettings(), fps=24, start_frame=1, take_name="x", frame_range=(50, 10))
+    res = rapply.generate_take(obj, TRACK, AnimSettings(), fps=24, start_frame=1, take_name="x")
+    assert "B" in res.missing and any("has no" in m for m in res.messages)
+    assert set(PRESETS) >= {"Preston Blair", "Papagayo", "Oculus / Ready Player Me", "ARKit", "VRM", "Rigify face"}
