@@ -120,8 +120,10 @@ def _add_settings_options(p):
         opt = "--" + f.name.replace("_", "-")
         if typ is bool:
             g.add_argument(opt, dest="set_" + f.name, action=argparse.BooleanOptionalAction, default=None, help=helptext)
-        elif typ in (int, float, str):
-            g.add_argument(opt, dest="set_" + f.name, type=typ, default=None, help=helptext)
+        elif typ in (int, float):
+            g.add_argument(opt, dest="set_" + f.name, type=typ, default=None, metavar="N", help=helptext)
+        elif typ is str:
+            g.add_argument(opt, dest="set_" + f.name, default=None, metavar="NAME", help=helptext)
 
 
 def cmd_animate(args) -> int:
