@@ -195,7 +195,8 @@ def _hermite_eval(xk, yk, mk, x):
 
 
 def simplify_smooth(x: np.ndarray, y: np.ndarray, tol: float, keep: np.ndarray | None = None):
-    """Fewest keys (greedy refinement) whose monotone cubic stays within ``tol`` of y at every x.
+    """Fewest keys (greedy refinement) whose monotone cubic stays within ``tol`` of y at every x
+    and is exact at the indices ``keep`` (closure frames).
 
     Returns (key indices, slopes at the keys, max error).
     """
@@ -205,8 +206,7 @@ def simplify_smooth(x: np.ndarray, y: np.ndarray, tol: float, keep: np.ndarray |
         return idx, _pchip_slopes(x, y), 0.0
     sel = np.zeros(n, bool)
     sel[0] = sel[-1] = True
-    if keep is not None and len(keep):
-        sel[keep] = True
+    exact = np.asarray(keep, int) if keep is not None and len(keep) else np.zeros(0, int)
     # corners of flat runs are natural keys (a hold starts / ends there)
     dy = np.diff(y)
     flat = np.abs(dy) < 1e-9
@@ -218,7 +218,12 @@ def simplify_smooth(x: np.ndarray, y: np.ndarray, tol: float, keep: np.ndarray |
         mk = _pchip_slopes(xk, yk)
         err = np.abs(_hermite_eval(xk, yk, mk, x) - y)
         if err.max() <= tol:
-            return idx, mk, float(err.max())
+            # frames in ``keep`` must come out exact (closures): key the ones that do not
+            off = exact[err[exact] > 1e-9] if len(exact) else exact
+            if len(off) == 0:
+                return idx, mk, float(err.max())
+            sel[off] = True
+            continue
         # worst point of every segment that is out of tolerance
         seg = np.clip(np.searchsorted(idx, np.arange(n), side="right") - 1, 0, len(idx) - 2)
         bad = err > tol
@@ -236,7 +241,7 @@ def simplify_steps(y: np.ndarray, tol: float, keep: np.ndarray | None = None):
     out = [0] if n else []
     last = y[0] if n else 0.0
     for i in range(1, n):
-        if abs(y[i] - last) > tol or i in keep_set:
+        if abs(y[i] - last) > tol or (i in keep_set and y[i] != last):
             out.append(i)
             last = y[i]
     idx = np.asarray(out, int)
@@ -403,13 +408,16 @@ def _simplify_linear(x, y, tol, keep):
     n = len(x)
     sel = np.zeros(n, bool)
     sel[0] = sel[-1] = True
-    if keep is not None and len(keep):
-        sel[keep] = True
+    exact = np.asarray(keep, int) if keep is not None and len(keep) else np.zeros(0, int)
     while True:
         idx = np.nonzero(sel)[0]
         err = np.abs(np.interp(x, x[idx], y[idx]) - y)
         if err.max() <= tol or len(idx) == n:
-            return idx, float(err.max())
+            off = exact[err[exact] > 1e-9] if len(exact) else exact
+            if len(off) == 0 or len(idx) == n:
+                return idx, float(err.max())
+            sel[off] = True
+            continue
         seg = np.clip(np.searchsorted(idx, np.arange(n), side="right") - 1, 0, len(idx) - 2)
         order = np.lexsort((-err, seg))
         first = np.ones(n, bool)
