@@ -207,6 +207,26 @@ def _editable(id_block) -> bool:
     return id_block.library is None or id_block.override_library is not None
 
 
+def prepare_overrides(obj, extra_objects=()) -> list[str]:
+    """Make a library-overridden character's meshes keyable.
+
+    An override of a linked character usually keeps its meshes linked, and a linked
+    mesh's shape keys cannot be animated: such meshes get a library override of their
+    own (what Blender's "fully editable" override does). Nothing is changed in the
+    library. A linked object without an override raises RigError saying what to do.
+    """
+    messages = []
+    for o in [obj, *extra_objects]:
+        if o is not None and o.library is not None and o.override_library is None:
+            raise RigError(f"{o.name!r} is linked from {o.library.filepath!r} and cannot be animated as it is. "
+                           f"Make a library override (Object > Library Override > Make), then generate again.")
+    for m in rig_meshes(obj, extra_objects):
+        if m.data.library is not None and m.data.override_library is None and _editable(m):
+            m.data = m.data.override_create(remap_local_usages=True)
+            messages.append(f"Made a library override of mesh {m.data.name!r} so its shape keys can be keyed.")
+    return messages
+
+
 # ------------------------------------------------------------------ key surgery for range regeneration
 
 _ATTRS = (("co", 2, np.float32), ("handle_left", 2, np.float32), ("handle_right", 2, np.float32),
@@ -376,7 +396,9 @@ def generate_take(obj, track: VisemeTrack, settings: AnimSettings, *, fps: float
         raise RigError("The viseme track is empty; run the analysis on a sound strip with speech first.")
     if frame_range is not None and frame_range[1] < frame_range[0]:
         raise RigError(f"Frame range {frame_range} is reversed: give (first, last) with first <= last.")
+    override_messages = prepare_overrides(obj, extra_objects)
     bound, preset_name, missing, messages = bind_mapping(obj, mapping, extra_objects, preset)
+    messages = override_messages + messages
     curves = build_curves(track, bound, settings, fps, start_frame, loudness, frame_range)
     if not curves:
         raise RigError(f"Nothing to key: the clip (frames {start_frame:g}..{start_frame + track.duration * fps:g}) "

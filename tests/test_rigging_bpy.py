@@ -342,3 +342,31 @@ def test_bad_input_messages():
     res = rapply.generate_take(obj, TRACK, AnimSettings(), fps=24, start_frame=1, take_name="x")
     assert "B" in res.missing and any("has no" in m for m in res.messages)
     assert set(PRESETS) >= {"Preston Blair", "Papagayo", "Oculus / Ready Player Me", "ARKit", "VRM", "Rigify face"}
+
+
+@pytest.mark.parametrize("blend", ["cartoon_head.blend", "bone_head.blend"])
+def test_linked_rig_with_override(blend, tmp_path):
+    """A character linked from a library and overridden takes a take; it survives save and reload."""
+    name, preset = SAMPLE_RIGS[blend]
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    with bpy.data.libraries.load(os.path.join(SAMPLES, blend), link=True) as (src, dst):
+        dst.objects = [n for n in src.objects if n in (name, "BoneHeadMesh")]
+        dst.actions = [n for n in src.actions if n.startswith("pose_")]
+    for o in dst.objects:
+        scene.collection.objects.link(o)
+    linked = bpy.data.objects[name]
+    with pytest.raises(rapply.RigError, match="library override"):
+        rapply.generate_take(linked, TRACK, AnimSettings(), fps=FPS, start_frame=1, take_name="t")
+    ov = linked.override_hierarchy_create(scene, bpy.context.view_layer, do_fully_editable=True)
+    res = rapply.generate_take(ov, TRACK, AnimSettings(), fps=FPS, start_frame=1, take_name="t")
+    assert res.preset == preset and not res.missing
+    idb = ov.data.shape_keys if ov.type == "MESH" else ov
+    assert idb.animation_data.action.name == "t"
+    path = str(tmp_path / "shot.blend")
+    bpy.ops.wm.save_as_mainfile(filepath=path)
+    bpy.ops.wm.open_mainfile(filepath=path)
+    ov = next(o for o in bpy.data.objects if o.name == name and o.library is None)
+    idb = ov.data.shape_keys if ov.type == "MESH" else ov
+    assert idb.animation_data.action.name == "t" and rapply.list_takes(ov) == ["t"]
+    assert len(fcurves(idb.animation_data.action)) == len(res.keys_written)
