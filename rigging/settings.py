@@ -5,7 +5,7 @@ as options; ``rigging.curves.build_curves`` reads them.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 INTERPOLATIONS = ("BEZIER", "CONSTANT", "LINEAR")
 
@@ -16,28 +16,28 @@ class SettingsError(ValueError):
 
 @dataclass
 class AnimSettings:
-    # Anticipation: the mouth reaches each shape this many frames before the sound.
-    lead_frames: float = 1.0
-    # Every mouth shape is held at least this many frames (M/B/P closures are never dropped).
-    min_hold_frames: float = 2.0
-    # 1 = animate on ones, 2 = on twos (keys every 2nd frame), 3 = on threes.
-    step: int = 1
-    # Exaggeration: 1 = as detected, >1 pushes shapes further, <1 subtler.
-    intensity: float = 1.0
-    # -1 = all jaw, 0 = neutral, +1 = all lips (jaw opening scaled down, lip shapes up).
-    jaw_lips_balance: float = 0.0
-    # Co-articulation amount 0..1: how much neighbouring shapes blend into each other.
-    smoothing: float = 0.5
-    # 0..1: how much the jaw opening follows loudness (needs a loudness envelope).
-    loudness_opening: float = 0.3
-    # Pauses longer than this (seconds) return to the rest pose; shorter ones glide through.
-    rest_after_pause: float = 0.3
-    # Lips fully close for at least one frame on every M, B, P.
-    ensure_closure: bool = True
-    # Keys are thinned until the curve is within this error of the full-rate curve (0 = key every frame).
-    simplify_tolerance: float = 0.02
-    # "BEZIER" (smooth 3D), "CONSTANT" (stepped, 2D look) or "LINEAR".
-    interpolation: str = "BEZIER"
+    lead_frames: float = field(default=1.0, metadata={"help": (
+        "Anticipation: the mouth reaches each shape this many frames before the sound.")})
+    min_hold_frames: float = field(default=2.0, metadata={"help": (
+        "Every mouth shape is held at least this many frames (M/B/P closures are never dropped).")})
+    step: int = field(default=1, metadata={"help": (
+        "1 = animate on ones, 2 = on twos (keys every 2nd frame), 3 = on threes.")})
+    intensity: float = field(default=1.0, metadata={"help": (
+        "Exaggeration: 1 = as detected, >1 pushes shapes further, <1 subtler.")})
+    jaw_lips_balance: float = field(default=0.0, metadata={"help": (
+        "-1 = all jaw, 0 = neutral, +1 = all lips (jaw opening scaled down, lip shapes up).")})
+    smoothing: float = field(default=0.5, metadata={"help": (
+        "Co-articulation amount 0..1: how much neighbouring shapes blend into each other.")})
+    loudness_opening: float = field(default=0.3, metadata={"help": (
+        "0..1: how much the jaw opening follows loudness (needs a loudness envelope).")})
+    rest_after_pause: float = field(default=0.3, metadata={"help": (
+        "Pauses longer than this (seconds) return to the rest pose; shorter ones glide through.")})
+    ensure_closure: bool = field(default=True, metadata={"help": (
+        "Lips fully close for at least one frame on every M, B, P.")})
+    simplify_tolerance: float = field(default=0.02, metadata={"help": (
+        "Keys are thinned until the curve is within this error of the full-rate curve (0 = key every frame).")})
+    interpolation: str = field(default="BEZIER", metadata={"help": (
+        "\"BEZIER\" (smooth 3D), \"CONSTANT\" (stepped, 2D look) or \"LINEAR\".")})
 
     def validate(self) -> "AnimSettings":
         """Raise SettingsError naming the first bad value; returns self so calls chain."""
