@@ -1,0 +1,109 @@
+"""The lipsync command line, run as a user runs it (a subprocess)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WAV = os.path.join(ROOT, "sample_scenes", "dialogue.wav")
+TXT = os.path.join(ROOT, "sample_scenes", "dialogue.txt")
+
+
+def lipsync(*args, check=True):
+    proc = subprocess.run([sys.executable, "-m", "lipsync", *args], capture_output=True, text=True, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"lipsync {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
+    return proc
+
+
+def check_rhubarb(doc, duration):
+    assert set(doc) == {"metadata", "mouthCues"}
+    assert set(doc["metadata"]) == {"soundFile", "duration"}
+    assert abs(doc["metadata"]["duration"] - duration) <= 0.01
+    cues = doc["mouthCues"]
+    assert cues[0]["start"] == 0.0
+    assert abs(cues[-1]["end"] - duration) <= 0.01
+    for a, b in zip(cues, cues[1:]):
+        assert a["end"] == b["start"], "cues must be contiguous"
+    for c in cues:
+        assert set(c) == {"start", "end", "value"}
+        assert c["value"] in "ABCDEFGHX" and len(c["value"]) == 1
+        assert c["end"] > c["start"]
+    return cues
+
+
+@pytest.mark.parametrize("cmd", [[], ["analyze"], ["animate"], ["preview"], ["models"]])
+def test_help(cmd):
+    out = lipsync(*cmd, "--help").stdout
+    assert "usage: lipsync" in out
+
+
+def test_analyze_sample_with_transcript(tmp_path):
+    out = tmp_path / "cues.json"
+    lipsync("analyze", WAV, "--transcript", TXT, "--recognizer", "pocketsphinx", "-o", str(out))
+    doc = json.loads(out.read_text())
+    dur = sf.info(WAV).duration
+    cues = check_rhubarb(doc, dur)
+    assert doc["metadata"]["soundFile"].endswith("dialogue.wav")
+    shapes = {c["value"] for c in cues}
+    assert {"A", "X"} <= shapes and len(shapes) >= 6
+    # closed lips (A) at the sample's M/B/P, from the synthesiser's own phone timings
+    mbp = [tuple(map(float, l.split("\t")[:2])) for l in open(WAV.replace(".wav", ".phones.tsv"))
+           if l.split("\t")[2].strip() in ("m", "b", "p")]
+    hit = sum(any(c["value"] == "A" and c["start"] < e + 0.02 and c["end"] > s - 0.02 for c in cues) for s, e in mbp)
+    assert hit / len(mbp) >= 0.9
+
+
+def test_batch_with_auto_transcripts(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("one", "two"):
+        shutil.copy(WAV, src / f"{name}.wav")
+    shutil.copy(TXT, src / "one.txt")  # two.wav has no transcript: recognised freely
+    out = tmp_path / "cues"
+    lipsync("analyze", str(src / "one.wav"), str(src / "two.wav"), "--transcript", "auto",
+            "--recognizer", "pocketsphinx", "--format", "phones-tsv", "-o", str(out))
+    assert sorted(os.listdir(out)) == ["one.phones.tsv", "two.phones.tsv"]
+    rows = [l.split("\t") for l in (out / "one.phones.tsv").read_text().splitlines()]
+    assert float(rows[0][0]) == 0.0 and abs(float(rows[-1][1]) - sf.info(WAV).duration) < 0.02
+
+
+def test_silence_rests(tmp_path):
+    p = tmp_path / "silence.wav"
+    sf.write(p, np.zeros(3 * 22050, np.float32), 22050)
+    proc = lipsync("analyze", str(p))
+    cues = check_rhubarb(json.loads(proc.stdout), 3.0)
+    assert [c["value"] for c in cues] == ["X"]
+
+
+@pytest.mark.parametrize("content", [b"", b"RIFF\x10\x00\x00\x00WAVEfmt nonsense" * 20])
+def test_bad_audio_is_one_clear_line(tmp_path, content):
+    p = tmp_path / "broken.wav"
+    p.write_bytes(content)
+    proc = lipsync("analyze", str(p), check=False)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "broken.wav" in proc.stderr and "error" in proc.stderr
+
+
+def test_missing_file_and_empty_transcript(tmp_path):
+    proc = lipsync("analyze", str(tmp_path / "nope.wav"), check=False)
+    assert proc.returncode == 2 and "not found" in proc.stderr and "Traceback" not in proc.stderr
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n")
+    proc = lipsync("analyze", WAV, "--transcript", str(empty), check=False)
+    assert proc.returncode == 2 and "empty" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_batch_keeps_going_after_a_bad_file(tmp_path):
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not audio at all" * 50)
+    out = tmp_path / "o"
+    proc = lipsync("analyze", str(bad), WAV, "--recognizer", "pocketsphinx", "-o", str(out), check=False)
+    assert proc.returncode == 2
+    assert os.listdir(out) == ["dialogue.json"]
