@@ -287,6 +287,7 @@ def test_takes_and_range_regeneration_keep_user_edits():
     fc.keyframe_points[i].type = "KEYFRAME"
     fc2 = fcs[("KEY", 'key_blocks["E_O"].value', 0)]
     fc2.keyframe_points.insert(100.5, 0.555)
+    fcs[("KEY", 'key_blocks["C_E"].value', 0)].lock = True  # a locked curve is left alone entirely
     snap = {kk: keys_of(f).copy() for kk, f in fcs.items()}
     res = generate(obj, strip, AnimSettings(intensity=1.4), frame_range=(60, 140), take_name="dialogue fix")
     assert res.kept_user_keys == 2
@@ -306,6 +307,8 @@ def test_takes_and_range_regeneration_keep_user_edits():
         inside_new = cur[(cur[:, 0] >= 60) & (cur[:, 0] <= 140)]
         changed += not np.array_equal(inside_old, inside_new)
     assert changed >= 5
+    locked = ("KEY", 'key_blocks["C_E"].value', 0)
+    assert np.array_equal(keys_of(new[locked]), snap[locked]) and any("locked" in m for m in res.messages)
     # the earlier take is as it was
     for kk, f in fcurves(bpy.data.actions[first]).items():
         assert np.array_equal(keys_of(f), snap[kk])

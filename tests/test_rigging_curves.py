@@ -252,3 +252,22 @@ def test_ten_minutes_is_fast():
     assert time.perf_counter() - t0 < 2.0
     assert len(curves) == 15
     assert math.isclose(curves[0].n_dense, len(frame_grid(tr, 24, 1)))
+
+
+def test_controls_from_track_are_used_and_closed():
+    """Per-frame controls from the model drive control bindings; closures still force the lips shut."""
+    tr = VisemeTrack([VisemeCue(0, 0.3, "X"), VisemeCue(0.3, 0.5, "D"), VisemeCue(0.5, 0.56, "A"),
+                      VisemeCue(0.56, 1.0, "D"), VisemeCue(1.0, 1.2, "X")], 1.2)
+    n = 120
+    ctl = np.zeros((n, 2), np.float32)
+    ctl[:, 0] = np.linspace(0, 1, n)  # jaw_open ramps up regardless of the cues
+    tr.controls, tr.control_names = ctl, ("jaw_open", "lip_close")
+    m = Mapping("t", [Binding("control:jaw_open", "shape_key", "jawOpen", 1.0, group="jaw")])
+    s = AnimSettings(smoothing=0, simplify_tolerance=0, loudness_opening=0, lead_frames=0)
+    c = build_curves(tr, m, s, 100, 0)[0]
+    g = frame_grid(tr, 100, 0)
+    v = dense_values(c, g)
+    cf = closure_frames(tr, s, 100, 0)
+    assert len(cf) and np.allclose(dense_values(c, cf), 0.0)
+    free = np.setdiff1d(g, cf)
+    assert np.allclose(v[np.isin(g, free)], np.clip(free / 100 / 1.19, 0, 1), atol=0.02)
