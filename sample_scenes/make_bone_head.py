@@ -103,10 +103,28 @@ def skin(mesh_obj, arm_obj, parts):
             corner = min(1.0, (abs(x) / 0.36) ** 2)
             side = "lip_corner.L" if x > 0 else "lip_corner.R"
             weights[i] = {side: corner, ("lip_lower" if s < -1e-9 else "lip_upper"): 1.0 - corner}
-    for i in parts["lower_teeth"] + parts["tongue"]:
-        weights[i] = {"jaw": 1.0}
-    for i in parts["upper_teeth"]:
-        weights[i] = {"head": 1.0}
+    # teeth and tongue sit on the closed lip line at rest and open with the lips: each vertex follows a
+    # blend of the upper and lower lip (upper teeth hang 28% into the opening, lower teeth rise 20%)
+    half = [k for k in range(n) if math.sin(2 * math.pi * k / n) > 1e-9]
+
+    def blend(k, lower_share):
+        kb = (n - k) % n
+        up, lo = weights[parts["inner"][k]], weights[parts["inner"][kb]]
+        out: dict[str, float] = {}
+        for w, share in ((up, 1.0 - lower_share), (lo, lower_share)):
+            for b, val in w.items():
+                out[b] = out.get(b, 0.0) + share * val
+        return out
+
+    for j, k in enumerate(half):
+        weights[parts["upper_teeth"][2 * j]] = blend(k, 0.0)
+        weights[parts["upper_teeth"][2 * j + 1]] = blend(k, 0.28)
+        weights[parts["lower_teeth"][2 * j]] = blend(k, 1.0)
+        weights[parts["lower_teeth"][2 * j + 1]] = blend(k, 0.8)
+    centre_k = half[len(half) // 2]
+    for t, i in enumerate(parts["tongue"]):
+        top = math.sin(2 * math.pi * t / len(parts["tongue"])) > 0
+        weights[i] = blend(centre_k, 0.55 if top else 0.9)
     weights[parts["centre"][0]] = {"lip_lower": 0.5, "lip_upper": 0.5}
     for i, w in weights.items():
         for b, val in w.items():
