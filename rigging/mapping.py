@@ -218,23 +218,28 @@ VRM = Preset(
      PresetEntry("detail:TH", ("E", "ee", "Fcl_MTH_E", "vrm_e", "mth_e"), weight=0.2, required=False)],
 )
 
-# Rigify face rig (the "face" super_face / skin face): jaw_master rotates, lip corners move.
+# Rigify face rig (the "face" super_face / skin face): jaw_master rotates about X (opening), lip
+# controls move in their local axes (X out to the side, Y up, Z forward - as Rigify builds them).
 # Locations are in bone lengths (per_bone_length) so they suit any rig scale.
 RIGIFY = Preset(
     "Rigify face", "Rigify face rig: jaw_master rotation from jaw opening, lip corner/lip controls",
     [PresetEntry("control:jaw_open", ("jaw_master", "jaw_master_mouth", "jaw"), 0.35, "bone_channel", "jaw",
                  "rotation_euler", 0),
-     PresetEntry("control:spread", ("lips.L",), 0.35, "bone_channel", "lips", "location", 0, per_bone_length=True),
-     PresetEntry("control:pucker", ("lips.L",), -0.3, "bone_channel", "lips", "location", 0, per_bone_length=True),
-     PresetEntry("control:spread", ("lips.R",), -0.35, "bone_channel", "lips", "location", 0, per_bone_length=True),
-     PresetEntry("control:pucker", ("lips.R",), 0.3, "bone_channel", "lips", "location", 0, per_bone_length=True),
-     PresetEntry("control:pucker", ("lip.T",), 0.25, "bone_channel", "lips", "location", 1, per_bone_length=True,
+     PresetEntry("control:spread", ("lips.L",), 0.4, "bone_channel", "lips", "location", 0, per_bone_length=True),
+     PresetEntry("control:pucker", ("lips.L",), -0.8, "bone_channel", "lips", "location", 0, per_bone_length=True),
+     PresetEntry("control:spread", ("lips.R",), -0.4, "bone_channel", "lips", "location", 0, per_bone_length=True),
+     PresetEntry("control:pucker", ("lips.R",), 0.8, "bone_channel", "lips", "location", 0, per_bone_length=True),
+     PresetEntry("control:pucker", ("lip.T",), 0.5, "bone_channel", "lips", "location", 2, per_bone_length=True,
                  required=False),
-     PresetEntry("control:pucker", ("lip.B",), 0.25, "bone_channel", "lips", "location", 1, per_bone_length=True,
+     PresetEntry("control:pucker", ("lip.B",), 0.5, "bone_channel", "lips", "location", 2, per_bone_length=True,
                  required=False),
-     PresetEntry("control:lip_teeth", ("lip.B",), 0.3, "bone_channel", "lips", "location", 2, per_bone_length=True,
+     PresetEntry("control:lip_teeth", ("lip.B",), 0.6, "bone_channel", "lips", "location", 1, per_bone_length=True,
                  required=False),
-     PresetEntry("control:lip_close", ("lip.B",), 0.15, "bone_channel", "lips", "location", 2, per_bone_length=True,
+     PresetEntry("control:lip_teeth", ("lip.B",), -0.3, "bone_channel", "lips", "location", 2, per_bone_length=True,
+                 required=False),
+     PresetEntry("control:lip_close", ("lip.B",), 0.2, "bone_channel", "lips", "location", 1, per_bone_length=True,
+                 required=False),
+     PresetEntry("control:lip_close", ("lip.T",), -0.15, "bone_channel", "lips", "location", 1, per_bone_length=True,
                  required=False)],
 )
 

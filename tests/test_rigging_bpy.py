@@ -373,3 +373,29 @@ def test_linked_rig_with_override(blend, tmp_path):
     idb = ov.data.shape_keys if ov.type == "MESH" else ov
     assert idb.animation_data.action.name == "t" and rapply.list_takes(ov) == ["t"]
     assert len(fcurves(idb.animation_data.action)) == len(res.keys_written)
+
+
+def test_real_rigify_face_rig():
+    """Rigify (bundled with Blender) generates a human face rig; the preset finds and moves its mouth."""
+    import addon_utils
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    if not addon_utils.enable("rigify", default_set=True):
+        pytest.skip("Rigify is not available in this Blender")
+    bpy.ops.object.armature_human_metarig_add()
+    bpy.ops.pose.rigify_generate()
+    rig = next(o for o in bpy.data.objects if o.type == "ARMATURE" and "jaw_master" in o.pose.bones)
+    res = rapply.generate_take(rig, TRACK, AnimSettings(), fps=FPS, start_frame=1, take_name="t")
+    assert res.preset == "Rigify face" and not res.missing, (res.preset, res.missing)
+    assert {"jaw_master.rotation_quaternion[1]", "lips.L.location[0]", "lips.R.location[0]"} <= set(res.keys_written)
+    scene = bpy.context.scene
+
+    def lip_b_z(frame):
+        scene.frame_set(int(frame))
+        return (rig.matrix_world @ rig.pose.bones["lip.B"].head).z
+
+    cf = closure_frames(TRACK, AnimSettings(), FPS, 1)
+    aa = next(c for c in TRACK.cues if c.viseme == "D")
+    rest = lip_b_z(cf[0])
+    assert rest - lip_b_z(round(1 + 0.5 * (aa.start + aa.end) * FPS)) > 0.01  # the jaw drops > 1 cm on AA
+    addon_utils.disable("rigify")
