@@ -248,6 +248,14 @@ def test_existing_action_untouched(blend):
     track = ad.nla_tracks.get(rapply.NLA_PREFIX + res.take_name)
     assert track is not None and track.strips[0].action == bpy.data.actions[res.take_name]
     assert any("NLA" in m for m in res.messages)
+    # a second take gets its own track; switching takes flips which track plays
+    res2 = generate(obj, strip, AnimSettings(intensity=1.3), take_name="take 2")
+    t1, t2 = ad.nla_tracks[rapply.NLA_PREFIX + res.take_name], ad.nla_tracks[rapply.NLA_PREFIX + res2.take_name]
+    assert t1.mute and not t2.mute and ad.action == user
+    rapply.set_active_take(obj, res.take_name)
+    assert not t1.mute and t2.mute and ad.action == user
+    rapply.remove_take(obj, res.take_name)
+    assert rapply.list_takes(obj) == [res2.take_name] and not t2.mute and ad.action == user
 
 
 def test_undo_restores_state():
@@ -399,3 +407,31 @@ def test_real_rigify_face_rig():
     rest = lip_b_z(cf[0])
     assert rest - lip_b_z(round(1 + 0.5 * (aa.start + aa.end) * FPS)) > 0.01  # the jaw drops > 1 cm on AA
     addon_utils.disable("rigify")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script,blend", [("make_cartoon_head.py", "cartoon_head.blend"),
+                                          ("make_bone_head.py", "bone_head.blend"),
+                                          ("make_arkit_head.py", "arkit_head.blend")])
+def test_sample_scripts_rebuild_the_committed_scenes(script, blend, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / blend
+    subprocess.run([sys.executable, os.path.join(SAMPLES, script), str(out)], check=True, capture_output=True,
+                   timeout=300)
+
+    def summary(path):
+        bpy.ops.wm.open_mainfile(filepath=str(path))
+        sc = bpy.context.scene
+        strip = sc.sequence_editor.strips_all["dialogue"]
+        objs = {}
+        for o in bpy.data.objects:
+            keys = [k.name for k in o.data.shape_keys.key_blocks] if o.type == "MESH" and o.data.shape_keys else []
+            bones = [b.name for b in o.data.bones] if o.type == "ARMATURE" else []
+            objs[o.name] = (o.type, keys, bones)
+        poses = sorted(a.name for a in bpy.data.actions if a.asset_data is not None)
+        assert os.path.exists(bpy.path.abspath(strip.sound.filepath))
+        return objs, poses, (sc.frame_start, sc.frame_end, strip.frame_start), sc.camera is not None
+
+    assert summary(out) == summary(os.path.join(SAMPLES, blend))
