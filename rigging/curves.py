@@ -144,10 +144,15 @@ def _apply_holds(segs: list[list], min_hold: float, protect_closure: bool) -> li
 
 def frame_grid(track: VisemeTrack, fps: float, start_frame: float, step: int = 1,
                frame_range: tuple[float, float] | None = None) -> np.ndarray:
-    """Grid frames covered by the clip: integers k*step from start_frame, inside the clip and the range."""
-    end_frame = start_frame + track.duration * fps
+    """Grid frames covered by the clip: integers k*step from start_frame, inside the clip and the range.
+
+    The clip covers ``floor(duration * fps)`` frames from its start, like a sound strip in
+    Blender's sequencer (the strip's last frame is ``frame_final_end - 1``).
+    """
+    n_frames = max(1, math.floor(track.duration * fps + 1e-6))
     first = math.ceil(start_frame - 1e-6)
-    grid = np.arange(first, math.floor(end_frame + 1e-6) + 1, step, dtype=np.float64)
+    last = math.floor(start_frame + 1e-6) + n_frames - 1
+    grid = np.arange(first, last + 1, step, dtype=np.float64)
     if frame_range is not None:
         grid = grid[(grid >= frame_range[0] - 1e-6) & (grid <= frame_range[1] + 1e-6)]
     return grid
