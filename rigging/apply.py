@@ -356,6 +356,9 @@ def set_active_take(obj, name: str, extra_objects=()):
         raise RigError(f"No take {name!r} for {obj.name!r}; takes: {', '.join(list_takes(obj)) or 'none yet'}.")
     messages: list[str] = []
     ids = {("OBJECT", obj.name): obj}
+    # every mesh the take was made for (its slots name their shape-key datablocks), not only obj's own
+    for key in bpy.data.shape_keys:
+        ids[("KEY", key.name)] = key
     for m in rig_meshes(obj, extra_objects):
         ids[("KEY", m.data.shape_keys.name)] = m.data.shape_keys
     for slot in action.slots:
@@ -471,6 +474,8 @@ def remove_take(obj, name: str, extra_objects=()):
     action = bpy.data.actions[name]
     rest = [t for t in takes if t != name]
     ids = [obj] + [m.data.shape_keys for m in rig_meshes(obj, extra_objects)]
+    ids += [k for k in bpy.data.shape_keys if k not in ids and k.animation_data is not None
+            and (k.animation_data.action == action or k.animation_data.nla_tracks.get(NLA_PREFIX + name))]
     for idb in ids:
         ad = idb.animation_data
         if ad is None:

@@ -435,3 +435,39 @@ def test_sample_scripts_rebuild_the_committed_scenes(script, blend, tmp_path):
         return objs, poses, (sc.frame_start, sc.frame_end, strip.frame_start), sc.camera is not None
 
     assert summary(out) == summary(os.path.join(SAMPLES, blend))
+
+
+def test_several_meshes_in_one_take():
+    """Face, teeth and tongue meshes: one take action, a slot per mesh's shape keys; switching moves all."""
+    scene, strip = open_sample("cartoon_head.blend")
+    face = bpy.data.objects["CartoonHead"]
+    extras = []
+    for name, keys in (("Teeth", ["D_AI", "C_E"]), ("Tongue", ["H_L", "D_AI"])):
+        me = bpy.data.meshes.new(name)
+        me.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])
+        o = bpy.data.objects.new(name, me)
+        scene.collection.objects.link(o)
+        o.shape_key_add(name="Basis")
+        for k in keys:
+            o.shape_key_add(name=k).value = 0.0
+        extras.append(o)
+    res = generate(face, strip, extra_objects=extras)
+    act = bpy.data.actions[res.take_name]
+    assert sorted(s.name_display for s in act.slots) == sorted(
+        [face.data.shape_keys.name] + [o.data.shape_keys.name for o in extras])
+    assert {"Teeth:D_AI", "Teeth:C_E", "Tongue:H_L", "Tongue:D_AI", "CartoonHead:D_AI"} <= set(res.keys_written)
+    for o in [face] + extras:
+        assert o.data.shape_keys.animation_data.action == act
+    # the same channel on two meshes gets the same keys
+    fcs = {(bag.slot.name_display, fc.data_path): fc for st in act.layers[0].strips for bag in st.channelbags
+           for fc in bag.fcurves}
+    d_face = keys_of(fcs[(face.data.shape_keys.name, 'key_blocks["D_AI"].value')])
+    d_teeth = keys_of(fcs[(extras[0].data.shape_keys.name, 'key_blocks["D_AI"].value')])
+    assert np.array_equal(d_face, d_teeth)
+    res2 = generate(face, strip, AnimSettings(step=2, interpolation="CONSTANT"), extra_objects=extras,
+                    take_name="twos")
+    assert all(o.data.shape_keys.animation_data.action.name == res2.take_name for o in [face] + extras)
+    rapply.set_active_take(face, res.take_name)  # as the panel calls it: the slots find the other meshes
+    assert all(o.data.shape_keys.animation_data.action == act for o in [face] + extras)
+    rapply.remove_take(face, res.take_name)
+    assert all(o.data.shape_keys.animation_data.action.name == res2.take_name for o in [face] + extras)
