@@ -3,10 +3,10 @@
     .venv/bin/python bench/bench_rigging.py [--minutes 10] [--fps 24] [--repeat 3]
 
 The dialogue is the sample clip's real phone timings (sample_scenes/dialogue.phones.tsv)
-repeated to the length asked for. Prints, per style, the best-of-N wall time of
+repeated to the length asked for. Prints, per style, the first (cold) and best-of-N wall time of
 ``generate_take`` (curves + simplification + keyframe writes), the part spent in
 ``build_curves``, and the number of keys before (one per frame and channel) and after
-simplification. Target: <= 2 s for 10 minutes.
+simplification (counted back from the written F-curves). Target: <= 2 s for 10 minutes.
 """
 from __future__ import annotations
 
@@ -69,6 +69,7 @@ def main(argv=None):
     }
     for name, s in styles.items():
         best = best_curves = float("inf")
+        first = None
         for _ in range(a.repeat):
             obj = rig()
             t0 = time.perf_counter()
@@ -78,9 +79,14 @@ def main(argv=None):
             obj = rig()
             t0 = time.perf_counter()
             res = rapply.generate_take(obj, track, s, fps=a.fps, start_frame=1, take_name="bench")
-            best = min(best, time.perf_counter() - t0)
-        ok = "OK" if best <= 2.0 else "OVER 2 s"
-        print(f"{name:32s} generate_take {best:6.3f} s ({ok}; curves {best_curves:.3f} s) | keys before "
+            took = time.perf_counter() - t0
+            first = took if first is None else first
+            best = min(best, took)
+            written = sum(len(fc.keyframe_points) for fc in rapply._action_fcurves(bpy.data.actions[res.take_name]))
+            assert written == res.total_keys, (written, res.total_keys)
+        ok = "OK" if max(best, first) <= 2.0 else "OVER 2 s"
+        print(f"{name:32s} generate_take best {best:6.3f} s, first {first:6.3f} s ({ok}; curves {best_curves:.3f} s)"
+              f" | keys before "
               f"{res.keys_dense:7d}  after {res.total_keys:7d}  ({100.0 * res.total_keys / res.keys_dense:.1f}%)")
 
 

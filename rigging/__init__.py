@@ -1,1 +1,14 @@
-"""Visemes and controls -> curves (bpy-free) -> keyframes on shape keys and bones (bpy writers)."""
+"""Visemes and controls -> curves (bpy-free) -> keyframes on shape keys and bones (bpy writers).
+
+- ``settings.AnimSettings``: the animator controls (lead, holds, ones/twos, intensity, jaw/lips
+  balance, smoothing, loudness opening, rest after pauses, M/B/P closure, simplification, interpolation).
+- ``mapping``: ``Binding`` / ``Mapping`` (visemes, detail visemes and controls -> shape keys, bone
+  channels, pose actions), ``PRESETS`` (Preston Blair, Papagayo, Oculus / Ready Player Me, ARKit,
+  VRM, Rigify face, bone poses) and ``detect_preset(names, kinds) -> (preset, mapping, missing)``.
+- ``curves.build_curves(track, mapping, settings, fps, start_frame, loudness=None, frame_range=None)``
+  -> ``list[Curve]`` (numpy only), plus ``closure_frames`` and ``dense_values``.
+- ``writers`` (bpy): bulk ``foreach_set`` writes into slotted actions.
+- ``apply`` (bpy): ``generate_take``, ``list_takes``, ``active_take``, ``set_active_take``, ``remove_take``.
+
+Only ``writers`` and ``apply`` import bpy.
+"""
