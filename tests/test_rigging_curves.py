@@ -271,3 +271,12 @@ def test_controls_from_track_are_used_and_closed():
     assert len(cf) and np.allclose(dense_values(c, cf), 0.0)
     free = np.setdiff1d(g, cf)
     assert np.allclose(v[np.isin(g, free)], np.clip(free / 100 / 1.19, 0, 1), atol=0.02)
+
+
+def test_bpy_free_modules_do_not_import_bpy():
+    import subprocess
+    import sys
+
+    code = ("import sys, lipsync.rigging.curves, lipsync.rigging.mapping, lipsync.rigging.settings; "
+            "sys.exit(1 if 'bpy' in sys.modules else 0)")
+    assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
