@@ -128,6 +128,7 @@ class Preset:
     description: str
     entries: list[PresetEntry]
     letter_prefix: bool = False  # Preston Blair: "A_MBP", "D-AI" etc. match "A", "D"
+    priority: float = 1.0  # detection weight: sets made for speech win over face-tracking sets on mixed rigs
 
 
 def _pb(letter, *extra):
@@ -166,6 +167,7 @@ OCULUS = Preset(
     "Oculus / Ready Player Me", "15 visemes viseme_sil, viseme_PP, ... viseme_U (Meta OVR Lip Sync, Ready Player Me)",
     [PresetEntry(f"detail:{d}", (f"viseme_{d}", f"v_{d}", f"vrc.v_{d}"), required=(d != "sil"))
      for d in DETAIL_VISEMES],
+    priority=1.5,  # Ready Player Me avatars carry both these and ARKit's: the visemes are the ones for speech
 )
 
 _ARKIT_MOUTH = [
@@ -366,7 +368,7 @@ def detect_preset(available_names, kinds: dict[str, str] | None = None,
             continue
         n_required = sum(1 for e in p.entries if e.required) or 1
         frac = 1.0 - len(missing) / n_required
-        score = (n_matched * frac, frac)
+        score = (n_matched * frac * p.priority, frac)
         if score > (best[3], best[4]):
             best = (p.name, m, missing, *score)
     return best[0], best[1], best[2]

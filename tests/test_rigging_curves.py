@@ -191,6 +191,11 @@ def test_settings_validate():
     (["jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthSmileLeft", "mouthSmileRight", "eyeBlinkLeft"],
      "ARKit"),
     (["A", "I", "U", "E", "O"], "VRM"),
+    # Ready Player Me: ARKit's 52 and the 15 Oculus visemes on one mesh -> the speech visemes
+    (["jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthSmileLeft", "mouthSmileRight",
+      "mouthStretchLeft", "mouthStretchRight", "mouthPressLeft", "mouthPressRight", "mouthRollLower",
+      "mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthShrugUpper"]
+     + ["viseme_" + d for d in "sil PP FF TH DD kk CH SS nn RR aa E I O U".split()], "Oculus / Ready Player Me"),
     (["Fcl_MTH_A", "Fcl_MTH_I", "Fcl_MTH_U", "Fcl_MTH_E", "Fcl_MTH_O"], "VRM"),
 ])
 def test_detect_preset(names, expected):
