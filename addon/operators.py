@@ -179,9 +179,13 @@ def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=Non
         settings.validate()
     except ValueError as exc:
         raise LipSyncError(str(exc)) from exc
+    if take_name is None:
+        take_name = props.take_name
+    if not take_name:
+        # a take is named after its dialogue: the strip, or the audio file
+        take_name = strip_name or os.path.splitext(os.path.basename(path))[0]
     return Job(scene.name, obj.name, path, fps, timing, start, transcript, recognizer or props.recognizer,
-               props.language or "eng", settings, take_name if take_name is not None else props.take_name,
-               mapping, preset, strip_name)
+               props.language or "eng", settings, take_name, mapping, preset, strip_name)
 
 
 def analyze_job(job: Job, progress=None, cancel=None):
@@ -230,18 +234,14 @@ def apply_job(job: Job, analysis) -> dict:
     # untrimmed strip simply covers the whole clip.
     heard = timing.frame_range
     full = (int(round(timing.frame_at(0.0))), int(round(timing.frame_at(analysis.duration))) - 1)
-    first = active_take(obj) is None
+    first = rapply.active_take(obj) is None
     frame_range = None if first and heard[0] <= full[0] and heard[1] >= full[1] else heard
-    if not isinstance(obj.get(rapply.ACTIVE_PROP), str):
-        obj[rapply.ACTIVE_PROP] = ""  # rigging.apply.active_take() expects a string (no take yet)
     try:
         result = rapply.generate_take(
             obj, analysis.visemes, job.settings, fps=timing.fps, start_frame=timing.audio_start_frame,
             frame_range=frame_range, take_name=job.take_name or None, mapping=job.mapping, preset=job.preset,
             loudness=analysis.loudness)
     except (rapply.RigError, ValueError) as exc:
-        if obj.get(rapply.ACTIVE_PROP) == "":
-            del obj[rapply.ACTIVE_PROP]
         raise LipSyncError(str(exc)) from exc
     summary = {
         "object": obj.name, "take": result.take_name, "preset": result.preset,
@@ -256,15 +256,6 @@ def apply_job(job: Job, analysis) -> dict:
     scene.lipsync.status = (f"Take '{summary['take']}': frames {timing.frame_range[0]}-{timing.frame_range[1]}, "
                             f"{summary['n_phones']} phones ({analysis.recognizer})")
     return summary
-
-
-def active_take(obj):
-    """rigging.apply.active_take, safe for objects that never had a take."""
-    from ..rigging import apply as rapply
-
-    if not obj.get(rapply.ACTIVE_PROP):
-        return None
-    return rapply.active_take(obj)
 
 
 def run_sync(scene, **kwargs) -> dict:

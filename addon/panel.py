@@ -144,9 +144,7 @@ class LIPSYNC_PT_takes(_LipSyncPanel, bpy.types.Panel):
             from ..rigging import apply as rapply
 
             takes = rapply.list_takes(obj)
-            from .operators import active_take
-
-            current = active_take(obj)
+            current = rapply.active_take(obj)
         except Exception as exc:  # a drawing panel must never raise
             layout.label(text=f"Takes unavailable: {exc}", icon="ERROR")
             return

@@ -203,7 +203,7 @@ class LIPSYNC_PG_scene(bpy.types.PropertyGroup):
     language: bpy.props.StringProperty(name="Language", default="eng",
                                        description="ISO 639-3 code of the dialogue language (eng, deu, fra, ...)")
     take_name: bpy.props.StringProperty(name="Take Name", default="",
-                                        description="Name of the new take (empty: numbered automatically)")
+                                        description="Name of the new take (empty: named after the sound strip or audio file)")
     mapping_preset: bpy.props.EnumProperty(name="Mapping", items=mapping_preset_items,
                                            description="Which shape keys / bones the visemes drive")
     mapping: bpy.props.CollectionProperty(type=LIPSYNC_PG_binding)

@@ -345,7 +345,10 @@ def list_takes(obj) -> list[str]:
 
 
 def active_take(obj) -> str | None:
+    """The take ``obj`` plays now, or None when it never had one (or it was deleted)."""
     name = obj.get(ACTIVE_PROP)
+    if not isinstance(name, str) or not name:
+        return None
     return name if name in bpy.data.actions else None
 
 
