@@ -43,14 +43,18 @@ def _strip_playing(scene, audio_path: str):
 
 
 def animate_file(blend_path, audio_path, object_name, out_path, transcript=None, recognizer="auto",
-                 settings=None) -> dict:
+                 settings=None, review_threshold=None) -> dict:
     """Open ``blend_path``, lip-sync ``object_name`` to ``audio_path`` as a new take, save to ``out_path``.
 
     When a sound strip of the scene plays ``audio_path`` its timing (start, trims, offset)
     is used; otherwise the audio starts at the scene's first frame and a sound strip
     for it is added so previews have the dialogue. ``audio_path=None`` uses the
-    scene's selected / only sound strip. Returns a summary dict (take, frame
-    range, phones, recogniser, warnings, ...). Raises ``addon.errors.LipSyncError``
+    scene's selected / only sound strip. ``settings=None`` uses the character's own
+    animator controls (``object.lipsync``). Returns a summary dict (take, frame
+    range, phones, recogniser, warnings, ``review``: the stretches below
+    ``review_threshold`` (default: the scene's, 0.5) as dicts with frame_start,
+    frame_end, words, phones, confidence, label, notes; they are also timeline
+    markers ``LS review N (object)`` in the saved file). Raises ``addon.errors.LipSyncError``
     (importable without bpy) with a message that says what to do.
     """
     _open(blend_path)
@@ -60,6 +64,10 @@ def animate_file(blend_path, audio_path, object_name, out_path, transcript=None,
         raise LipSyncError(f"No object called '{object_name}' in {blend_path}. Meshes and armatures there: "
                            f"{names or 'none'}.")
     added_strip = ""
+    if review_threshold is not None:
+        if not 0.0 <= float(review_threshold) <= 1.0:
+            raise LipSyncError(f"Review threshold {review_threshold} is outside 0..1; use e.g. 0.5.")
+        scene.lipsync.review_threshold = float(review_threshold)
     kwargs = dict(target=object_name, transcript=transcript, recognizer=recognizer, settings=settings)
     if audio_path is None:
         job = prepare_job(scene, strip="", **kwargs)

@@ -35,6 +35,7 @@ class Job:
     preset: str | None = None  # forced preset name; None with mapping None = auto-detect
     strip_name: str = ""
     warnings: list = field(default_factory=list)
+    review_threshold: float = 0.5
 
 
 # ---------------------------------------------------------------- validation
@@ -62,7 +63,8 @@ def check_target(obj) -> None:
 
 def resolve_mapping(obj, props):
     """(custom Mapping or None, preset name or None): the edited mapping when 'Edit Mapping' is on,
-    else the chosen preset (None = auto-detect). Raises LipSyncError when nothing on the rig matches."""
+    else the chosen preset (None = auto-detect). ``props``: the character's settings (``obj.lipsync``).
+    Raises LipSyncError when nothing on the rig matches."""
     from ..rigging import mapping as rmap
 
     if props is not None and props.use_custom_mapping and len(props.mapping):
@@ -147,7 +149,8 @@ def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=Non
         if obj is None:
             raise LipSyncError(f"There is no object called '{name}' in this file. Check the target name.")
     check_target(obj)
-    mapping, preset = resolve_mapping(obj, props)
+    char = obj.lipsync  # per-character: mapping and animator controls
+    mapping, preset = resolve_mapping(obj, char)
     try:
         fps = strips_mod.scene_fps(scene.render)
         use_file = bool(filepath) or (strip is None and props.source == "FILE")
@@ -174,7 +177,7 @@ def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=Non
     if transcript is None:
         transcript = read_transcript(props)
     if settings is None:
-        settings = settings_from_props(props.settings)
+        settings = settings_from_props(char.settings)
     try:
         settings.validate()
     except ValueError as exc:
@@ -185,7 +188,8 @@ def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=Non
         # a take is named after its dialogue: the strip, or the audio file
         take_name = strip_name or os.path.splitext(os.path.basename(path))[0]
     return Job(scene.name, obj.name, path, fps, timing, start, transcript, recognizer or props.recognizer,
-               props.language or "eng", settings, take_name, mapping, preset, strip_name)
+               props.language or "eng", settings, take_name, mapping, preset, strip_name,
+               review_threshold=float(props.review_threshold))
 
 
 def analyze_job(job: Job, progress=None, cancel=None):
@@ -243,6 +247,7 @@ def apply_job(job: Job, analysis) -> dict:
             loudness=analysis.loudness)
     except (rapply.RigError, ValueError) as exc:
         raise LipSyncError(str(exc)) from exc
+    spans = _store_review(scene, obj, result.take_name, analysis, timing, frame_range, job.review_threshold)
     summary = {
         "object": obj.name, "take": result.take_name, "preset": result.preset,
         "frame_range": list(timing.frame_range), "fps": timing.fps, "audio": job.audio_path,
@@ -253,9 +258,37 @@ def apply_job(job: Job, analysis) -> dict:
     summary["n_keys"] = result.total_keys
     summary["channels"] = result.channels
     summary["missing"] = list(result.missing)
+    summary["review_threshold"] = job.review_threshold
+    summary["review"] = [s.to_dict() for s in spans]
     scene.lipsync.status = (f"Take '{summary['take']}': frames {timing.frame_range[0]}-{timing.frame_range[1]}, "
-                            f"{summary['n_phones']} phones ({analysis.recognizer})")
+                            f"{summary['n_phones']} phones ({analysis.recognizer}); {review_count_text(len(spans))}")
     return summary
+
+
+def review_count_text(n: int) -> str:
+    if n == 0:
+        return "no stretch needs review"
+    return f"{n} stretch{'es' if n != 1 else ''} need{'s' if n == 1 else ''} review"
+
+
+def _store_review(scene, obj, take_name, analysis, timing, frame_range, threshold):
+    """Keep the take's phones and confidences on its action (JSON), refresh the markers; the take's spans."""
+    from . import review
+
+    action = bpy.data.actions.get(take_name)
+    if action is None:
+        return []
+    heard = timing.frame_range
+    lo, hi = heard[0], heard[1] + 1  # the frames this analysis speaks for: [lo, hi)
+    phones = review.record_phones(analysis.phones.phones, timing.frame_at, lo, hi)
+    warnings = [[lo, heard[1], str(w)] for w in analysis.phones.warnings]
+    old = review.load(action) if frame_range is not None else None  # a range regeneration copies the base take
+    if old:
+        phones = review.merge_phones(old.get("phones", []), phones, lo, hi)
+        warnings = review.merge_warnings(old.get("warnings", []), warnings, lo, hi)
+    review.store(action, {"version": 1, "fps": timing.fps, "phones": phones, "warnings": warnings})
+    props = scene.lipsync
+    return review.sync_markers(scene, obj, threshold, bool(props.show_review_markers))
 
 
 def run_sync(scene, **kwargs) -> dict:
@@ -309,10 +342,13 @@ class LIPSYNC_OT_generate(bpy.types.Operator):
         return {"FINISHED"}
 
     def _report_done(self, summary):
-        self.report({"INFO"}, f"Lip Sync: take '{summary['take']}' on '{summary['object']}', frames "
-                              f"{summary['frame_range'][0]}-{summary['frame_range'][1]}.")
         for w in summary["warnings"][:3]:
             self.report({"WARNING"}, str(w))
+        n = len(summary["review"])
+        where = " (Lip Sync -> Review, and the LS review markers)" if n else ""
+        self.report({"INFO"}, f"Lip Sync: take '{summary['take']}' on '{summary['object']}', frames "
+                              f"{summary['frame_range'][0]}-{summary['frame_range'][1]}; "
+                              f"{review_count_text(n)}{where}.")
 
     def invoke(self, context, event):
         if context.window is None:  # no UI (background mode): run synchronously
@@ -420,10 +456,26 @@ class LIPSYNC_OT_set_take(bpy.types.Operator):
         except (rapply.RigError, KeyError, ValueError) as exc:
             self.report({"ERROR"}, f"Could not switch to take '{self.take}': {exc}")
             return {"CANCELLED"}
+        from . import review
+
+        props = context.scene.lipsync
+        review.sync_markers(context.scene, obj, props.review_threshold, props.show_review_markers)
         return {"FINISHED"}
 
 
 # ---------------------------------------------------------------- mapping
+
+def _character(op, context):
+    """The target's per-character settings, or None (reported) without a target."""
+    from .properties import ensure_override_storage
+
+    obj = context.scene.lipsync.target
+    if obj is None:
+        op.report({"ERROR"}, "Pick the target character in the Lip Sync panel first.")
+        return None
+    ensure_override_storage(obj)
+    return obj.lipsync
+
 
 class LIPSYNC_OT_detect_mapping(bpy.types.Operator):
     """Detect which shape keys / bones the visemes drive and load them into the editable mapping"""
@@ -436,13 +488,13 @@ class LIPSYNC_OT_detect_mapping(bpy.types.Operator):
         from ..rigging import mapping as rmap
         from .properties import mapping_to_props
 
-        props = context.scene.lipsync
-        obj = props.target
+        obj = context.scene.lipsync.target
         try:
             check_target(obj)
         except LipSyncError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
+        props = obj.lipsync
         names, kinds = rig_target_names(obj)
         preset = None if props.mapping_preset in ("", "AUTO") else props.mapping_preset
         try:
@@ -469,7 +521,9 @@ class LIPSYNC_OT_mapping_add(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO", "INTERNAL"}
 
     def execute(self, context):
-        props = context.scene.lipsync
+        props = _character(self, context)
+        if props is None:
+            return {"CANCELLED"}
         b = props.mapping.add()
         b.source = "viseme:A"
         b.kind = "shape_key"
@@ -486,7 +540,9 @@ class LIPSYNC_OT_mapping_remove(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO", "INTERNAL"}
 
     def execute(self, context):
-        props = context.scene.lipsync
+        props = _character(self, context)
+        if props is None:
+            return {"CANCELLED"}
         if 0 <= props.mapping_index < len(props.mapping):
             props.mapping.remove(props.mapping_index)
             props.mapping_index = max(0, props.mapping_index - 1)
@@ -504,12 +560,64 @@ class LIPSYNC_OT_apply_style(bpy.types.Operator):
         from ..rigging.settings import STYLE_PRESETS
         from .properties import settings_to_props
 
-        props = context.scene.lipsync
+        props = _character(self, context)
+        if props is None:
+            return {"CANCELLED"}
         preset = STYLE_PRESETS.get(props.style_preset)
         if preset is None:
             self.report({"ERROR"}, f"Unknown style '{props.style_preset}'.")
             return {"CANCELLED"}
         settings_to_props(preset, props.settings)
+        return {"FINISHED"}
+
+
+# ---------------------------------------------------------------- review
+
+class LIPSYNC_OT_review_jump(bpy.types.Operator):
+    """Jump to this stretch (and loop it in the preview range) to check the mouth there"""
+
+    bl_idname = "lipsync.review_jump"
+    bl_label = "Jump to Stretch"
+    bl_options = {"REGISTER", "UNDO"}
+
+    frame_start: bpy.props.IntProperty(name="First Frame")
+    frame_end: bpy.props.IntProperty(name="Last Frame")
+    preview_range: bpy.props.BoolProperty(name="Set Preview Range", default=True,
+                                          description="Also set the preview range around the stretch")
+
+    def execute(self, context):
+        scene = context.scene
+        scene.frame_set(self.frame_start)
+        if self.preview_range:
+            pad = max(2, int(round(strips_mod.scene_fps(scene.render) * 0.25)))  # a quarter second of context
+            scene.use_preview_range = True
+            lo = max(0, self.frame_start - pad)
+            hi = max(lo + 1, self.frame_end + pad)
+            if lo > scene.frame_preview_end:  # set in an order Blender accepts (start <= end at all times)
+                scene.frame_preview_end = hi
+                scene.frame_preview_start = lo
+            else:
+                scene.frame_preview_start = lo
+                scene.frame_preview_end = hi
+        return {"FINISHED"}
+
+
+class LIPSYNC_OT_clear_review_markers(bpy.types.Operator):
+    """Remove Lip Sync's review markers (LS review 1, 2, ...) from the timeline; your own markers stay"""
+
+    bl_idname = "lipsync.clear_review_markers"
+    bl_label = "Clear Review Markers"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context):
+        from . import review
+
+        props = context.scene.lipsync
+        n = review.clear_markers(context.scene)
+        if props.show_review_markers:
+            props.show_review_markers = False  # stays cleared until turned on again
+        self.report({"INFO"}, f"Removed {n} review marker{'s' if n != 1 else ''}; turn on 'Show Review Markers' "
+                              "to bring them back.")
         return {"FINISHED"}
 
 
@@ -550,4 +658,5 @@ class LIPSYNC_OT_render_preview(bpy.types.Operator):
 
 
 classes = (LIPSYNC_OT_generate, LIPSYNC_OT_set_take, LIPSYNC_OT_detect_mapping, LIPSYNC_OT_mapping_add,
-           LIPSYNC_OT_mapping_remove, LIPSYNC_OT_apply_style, LIPSYNC_OT_render_preview)
+           LIPSYNC_OT_mapping_remove, LIPSYNC_OT_apply_style, LIPSYNC_OT_review_jump,
+           LIPSYNC_OT_clear_review_markers, LIPSYNC_OT_render_preview)

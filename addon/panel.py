@@ -76,6 +76,29 @@ class LIPSYNC_PT_main(_LipSyncPanel, bpy.types.Panel):
             layout.label(text=props.status, icon="INFO")
 
 
+def _character_layout(layout, context):
+    """(layout to draw the target's own settings into, its props) or (None, None) without a target."""
+    from .properties import character_editable
+
+    obj = context.scene.lipsync.target
+    if obj is None:
+        layout.label(text="Pick a target: these settings belong to each character", icon="INFO")
+        return None, None
+    layout.label(text=f"Settings of '{obj.name}'", icon="OUTLINER_OB_" + ("ARMATURE" if obj.type == "ARMATURE"
+                                                                        else "MESH"))
+    editable = character_editable(obj)
+    if not editable:
+        for line in _wrap(f"'{obj.name}' is linked: make a library override (Object > Library Override > Make) "
+                          "to change its settings.", 40):
+            layout.label(text=line, icon="LIBRARY_DATA_DIRECT" if line.startswith("'") else "BLANK1")
+    elif obj.override_library is not None and obj.override_library.is_system_override:
+        for line in _wrap("System override: Object > Library Override > Make Editable to change these.", 40):
+            layout.label(text=line, icon="LIBRARY_DATA_OVERRIDE" if line.startswith("System") else "BLANK1")
+    col = layout.column()
+    col.enabled = editable
+    return col, obj.lipsync
+
+
 class LIPSYNC_PT_mapping(_LipSyncPanel, bpy.types.Panel):
     bl_idname = "LIPSYNC_PT_mapping"
     bl_label = "Mapping"
@@ -83,8 +106,9 @@ class LIPSYNC_PT_mapping(_LipSyncPanel, bpy.types.Panel):
     bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context):
-        layout = self.layout
-        props = context.scene.lipsync
+        layout, props = _character_layout(self.layout, context)
+        if props is None:
+            return
         row = layout.row(align=True)
         row.prop(props, "mapping_preset", text="")
         row.operator("lipsync.detect_mapping", text="Detect", icon="VIEWZOOM")
@@ -116,8 +140,9 @@ class LIPSYNC_PT_animation(_LipSyncPanel, bpy.types.Panel):
     bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context):
-        layout = self.layout
-        props = context.scene.lipsync
+        layout, props = _character_layout(self.layout, context)
+        if props is None:
+            return
         row = layout.row(align=True)
         row.prop(props, "style_preset", text="")
         row.operator("lipsync.apply_style", text="Apply")
@@ -161,6 +186,55 @@ class LIPSYNC_PT_takes(_LipSyncPanel, bpy.types.Panel):
             op.take = name
 
 
+class LIPSYNC_PT_review(_LipSyncPanel, bpy.types.Panel):
+    bl_idname = "LIPSYNC_PT_review"
+    bl_label = "Review"
+    bl_parent_id = "LIPSYNC_PT_main"
+
+    def draw(self, context):
+        layout = self.layout
+        props = context.scene.lipsync
+        row = layout.row(align=True)
+        row.prop(props, "review_threshold", slider=True)
+        row = layout.row(align=True)
+        row.prop(props, "show_review_markers")
+        row.prop(props, "review_preview_range", text="Loop")
+        layout.operator("lipsync.clear_review_markers", icon="MARKER")
+        obj = props.target
+        if obj is None:
+            return
+        try:
+            from . import review
+            from ..rigging import apply as rapply
+
+            take = rapply.active_take(obj)
+            spans = review.take_spans(obj, props.review_threshold)
+            notes = review.take_warnings(obj)
+        except Exception as exc:  # a drawing panel must never raise
+            layout.label(text=f"Review unavailable: {exc}", icon="ERROR")
+            return
+        if take is None:
+            layout.label(text="No take yet")
+            return
+        if not spans:
+            layout.label(text=f"'{take}': nothing below {props.review_threshold:.2f}", icon="CHECKMARK")
+        else:
+            n = len(spans)
+            layout.label(text=f"'{take}': {n} stretch{'es' if n != 1 else ''} to review", icon="ERROR")
+        for note in notes:
+            box = layout.box()
+            for i, line in enumerate(_wrap(note, 40)):
+                box.label(text=line, icon="INFO" if i == 0 else "BLANK1")
+        col = layout.column(align=True)
+        for s in spans:
+            row = col.row(align=True)
+            op = row.operator("lipsync.review_jump", text=f"{s.index}: {s.frame_start}-{s.frame_end}",
+                              icon="TIME")
+            op.frame_start, op.frame_end = s.frame_start, s.frame_end
+            op.preview_range = props.review_preview_range
+            row.label(text=s.label)
+
+
 class LIPSYNC_PT_preview(_LipSyncPanel, bpy.types.Panel):
     bl_idname = "LIPSYNC_PT_preview"
     bl_label = "Preview"
@@ -192,4 +266,4 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 classes = (LIPSYNC_UL_mapping, LIPSYNC_PT_main, LIPSYNC_PT_mapping, LIPSYNC_PT_animation, LIPSYNC_PT_takes,
-           LIPSYNC_PT_preview)
+           LIPSYNC_PT_review, LIPSYNC_PT_preview)

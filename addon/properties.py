@@ -1,4 +1,8 @@
-"""Blender properties of the Lip Sync panel (``scene.lipsync``) and the animator controls.
+"""Blender properties of the Lip Sync panel.
+
+``scene.lipsync`` holds what belongs to the shot (target, dialogue source, transcript,
+recogniser, review, preview); ``object.lipsync`` holds what belongs to a character
+(mapping and animator controls), so two characters in one shot keep their own.
 
 ``LIPSYNC_PG_settings`` is generated from ``rigging.settings.AnimSettings``'s
 dataclass fields, so the panel can never drift from what the rigging reads:
@@ -38,6 +42,11 @@ ENUM_ITEMS = {
 }
 
 
+# Per-character properties live on the object; on a library-overridden character they must be
+# overridable or Blender drops the edits when the file is saved (see ensure_override_storage).
+OVERRIDABLE = {"LIBRARY_OVERRIDABLE"}
+
+
 def _field_type(f, hints):
     t = hints.get(f.name, f.type)
     return t if isinstance(t, type) else type(f.default)
@@ -48,18 +57,19 @@ def _make_property(f, hints):
     t = _field_type(f, hints)
     default = f.default if f.default is not dataclasses.MISSING else (
         f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+    ov = OVERRIDABLE
     if f.name in ENUM_ITEMS:
         items = [(v, v.title(), "") for v in ENUM_ITEMS[f.name]]
-        return bpy.props.EnumProperty(name=label, description=desc, items=items, default=default)
+        return bpy.props.EnumProperty(name=label, description=desc, items=items, default=default, override=ov)
     if t is bool:
-        return bpy.props.BoolProperty(name=label, description=desc, default=bool(default))
+        return bpy.props.BoolProperty(name=label, description=desc, default=bool(default), override=ov)
     if t is int:
         kw = {} if lo is None else {"min": int(lo), "max": int(hi)}
-        return bpy.props.IntProperty(name=label, description=desc, default=int(default), **kw)
+        return bpy.props.IntProperty(name=label, description=desc, default=int(default), override=ov, **kw)
     if t is float:
         kw = {} if lo is None else {"min": float(lo), "max": float(hi)}
-        return bpy.props.FloatProperty(name=label, description=desc, default=float(default), **kw)
-    return bpy.props.StringProperty(name=label, description=desc, default=str(default or ""))
+        return bpy.props.FloatProperty(name=label, description=desc, default=float(default), override=ov, **kw)
+    return bpy.props.StringProperty(name=label, description=desc, default=str(default or ""), override=ov)
 
 
 def _settings_annotations() -> dict:
@@ -129,19 +139,21 @@ def _binding_annotations() -> dict:
         default = f.default if f.default is not dataclasses.MISSING else None
         if f.name == "kind":
             ann[f.name] = bpy.props.EnumProperty(name=label, items=[(k, k.replace("_", " ").title(), "") for k in KINDS],
-                                                 default=default or KINDS[0])
+                                                 default=default or KINDS[0], override=OVERRIDABLE)
         elif f.name == "group":
             ann[f.name] = bpy.props.EnumProperty(name=label, items=[(g, g.title(), "") for g in GROUPS],
-                                                 default=default or "mix")
+                                                 default=default or "mix", override=OVERRIDABLE)
         elif t is bool:
-            ann[f.name] = bpy.props.BoolProperty(name=label, default=bool(default))
+            ann[f.name] = bpy.props.BoolProperty(name=label, default=bool(default), override=OVERRIDABLE)
         elif t is int:
-            ann[f.name] = bpy.props.IntProperty(name=label, default=int(default or 0))
+            ann[f.name] = bpy.props.IntProperty(name=label, default=int(default or 0), override=OVERRIDABLE)
         elif t is float:
-            ann[f.name] = bpy.props.FloatProperty(name=label, default=float(default or 0.0), soft_min=-2, soft_max=2)
+            ann[f.name] = bpy.props.FloatProperty(name=label, default=float(default or 0.0), soft_min=-2, soft_max=2,
+                                                 override=OVERRIDABLE)
         else:
-            ann[f.name] = bpy.props.StringProperty(name=label, default=str(default or ""))
-    ann["found"] = bpy.props.BoolProperty(name="Found", description="The target exists on the character")
+            ann[f.name] = bpy.props.StringProperty(name=label, default=str(default or ""), override=OVERRIDABLE)
+    ann["found"] = bpy.props.BoolProperty(name="Found", description="The target exists on the character",
+                                          override=OVERRIDABLE)
     return ann
 
 
@@ -171,9 +183,95 @@ def mapping_from_props(props):
     return Mapping(props.mapping_detected or "Custom", bindings)
 
 
+class LIPSYNC_PG_character(bpy.types.PropertyGroup):
+    """Per-character settings (``object.lipsync``): mapping and animator controls, saved with the object."""
+
+    mapping_preset: bpy.props.EnumProperty(name="Mapping", items=mapping_preset_items, override=OVERRIDABLE,
+                                           description="Which shape keys / bones the visemes drive")
+    mapping: bpy.props.CollectionProperty(type=LIPSYNC_PG_binding, override={"LIBRARY_OVERRIDABLE", "USE_INSERTION"})
+    mapping_detected: bpy.props.StringProperty(name="Detected Preset", default="", override=OVERRIDABLE)
+    mapping_missing: bpy.props.StringProperty(name="Missing Targets", default="", override=OVERRIDABLE)
+    mapping_index: bpy.props.IntProperty(override=OVERRIDABLE)
+    use_custom_mapping: bpy.props.BoolProperty(
+        name="Edit Mapping", default=False, override=OVERRIDABLE,
+        description="Use the mapping edited below instead of the preset")
+    settings: bpy.props.PointerProperty(type=LIPSYNC_PG_settings, override=OVERRIDABLE)
+    style_preset: bpy.props.EnumProperty(name="Style", items=style_preset_items, override=OVERRIDABLE,
+                                         description="Set all animator controls to a style")
+
+
+def character_props(obj):
+    """The per-character settings of ``obj`` (``obj.lipsync``), or None for no object."""
+    return None if obj is None else obj.lipsync
+
+
+def character_editable(obj) -> bool:
+    """Whether edits to ``obj``'s settings are kept: a local object or a library override (not plain linked)."""
+    return obj is not None and (obj.library is None or obj.override_library is not None)
+
+
+def ensure_override_storage(obj) -> None:
+    """Make a library override keep its edited Lip Sync settings when the file is saved.
+
+    Blender saves an override as the difference to the linked original; when the
+    original has never had Lip Sync settings the difference cannot be written and
+    the edits are silently dropped. Touching the original's (in memory, never
+    saved to the library) group gives it one. Called on target change, before
+    saving and after loading.
+    """
+    if obj is None or obj.override_library is None:
+        return
+    ref = obj.override_library.reference
+    if ref is None:
+        return
+    try:
+        _touch_group(ref.lipsync)
+    except (AttributeError, RuntimeError, TypeError):
+        pass
+
+
+def _touch_group(pg) -> None:
+    """Create ``pg``'s ID property group, and those of its nested groups, by writing a value back."""
+    touched = False
+    for prop in pg.bl_rna.properties:
+        if prop.identifier in ("rna_type", "name") or prop.is_readonly and prop.type != "POINTER":
+            continue
+        if prop.type == "POINTER" and isinstance(getattr(pg, prop.identifier), bpy.types.PropertyGroup):
+            _touch_group(getattr(pg, prop.identifier))
+        elif not touched and prop.type in ("INT", "FLOAT", "BOOLEAN", "STRING") and not getattr(prop, "is_array",
+                                                                                               False):
+            setattr(pg, prop.identifier, getattr(pg, prop.identifier))
+            touched = True
+
+
+def ensure_all_override_storage() -> None:
+    for o in bpy.data.objects:
+        if o.override_library is not None:
+            ensure_override_storage(o)
+
+
+def _target_update(self, context):
+    ensure_override_storage(self.target)
+    _review_update(self, context)
+
+
+def _review_update(self, context):
+    from . import review
+
+    scene = self.id_data
+    try:
+        if self.show_review_markers:
+            if self.target is not None:
+                review.sync_markers(scene, self.target, self.review_threshold, True)
+        else:
+            review.clear_markers(scene)
+    except Exception:  # an update callback must never raise (the property stays set)
+        pass
+
+
 class LIPSYNC_PG_scene(bpy.types.PropertyGroup):
     target: bpy.props.PointerProperty(
-        name="Target", type=bpy.types.Object, poll=_target_poll,
+        name="Target", type=bpy.types.Object, poll=_target_poll, update=_target_update,
         description="The character: a mesh with mouth shape keys, or an armature with mouth bones")
     source: bpy.props.EnumProperty(
         name="Source", default="STRIP",
@@ -204,18 +302,17 @@ class LIPSYNC_PG_scene(bpy.types.PropertyGroup):
                                        description="ISO 639-3 code of the dialogue language (eng, deu, fra, ...)")
     take_name: bpy.props.StringProperty(name="Take Name", default="",
                                         description="Name of the new take (empty: named after the sound strip or audio file)")
-    mapping_preset: bpy.props.EnumProperty(name="Mapping", items=mapping_preset_items,
-                                           description="Which shape keys / bones the visemes drive")
-    mapping: bpy.props.CollectionProperty(type=LIPSYNC_PG_binding)
-    mapping_detected: bpy.props.StringProperty(name="Detected Preset", default="")
-    mapping_missing: bpy.props.StringProperty(name="Missing Targets", default="")
-    mapping_index: bpy.props.IntProperty()
-    use_custom_mapping: bpy.props.BoolProperty(
-        name="Edit Mapping", default=False,
-        description="Use the mapping edited below instead of the preset")
-    settings: bpy.props.PointerProperty(type=LIPSYNC_PG_settings)
-    style_preset: bpy.props.EnumProperty(name="Style", items=style_preset_items,
-                                         description="Set all animator controls to a style")
+    review_threshold: bpy.props.FloatProperty(
+        name="Review Below", default=0.5, min=0.0, max=1.0, update=_review_update,
+        description="Stretches whose phone confidence is below this are listed and marked for review "
+                    "(higher = more stretches)")
+    show_review_markers: bpy.props.BoolProperty(
+        name="Show Review Markers", default=True, update=_review_update,
+        description="Put a timeline marker (LS review 1, 2, ...) at each stretch of the active take that "
+                    "needs review; your own markers are never touched")
+    review_preview_range: bpy.props.BoolProperty(
+        name="Set Preview Range", default=True,
+        description="Jumping to a stretch also sets the preview range around it (to loop it)")
     preview_path: bpy.props.StringProperty(name="Preview File", subtype="FILE_PATH", default="//lipsync_preview.mp4")
     preview_engine: bpy.props.EnumProperty(
         name="Engine", default="WORKBENCH",
@@ -229,16 +326,39 @@ class LIPSYNC_PG_scene(bpy.types.PropertyGroup):
     status: bpy.props.StringProperty(name="Status", default="")
 
 
-classes = (LIPSYNC_PG_settings, LIPSYNC_PG_binding, LIPSYNC_PG_scene)
+classes = (LIPSYNC_PG_settings, LIPSYNC_PG_binding, LIPSYNC_PG_character, LIPSYNC_PG_scene)
+
+
+@bpy.app.handlers.persistent
+def _save_pre(*_args):
+    ensure_all_override_storage()
+
+
+@bpy.app.handlers.persistent
+def _load_post(*_args):
+    ensure_all_override_storage()
+
+
+_HANDLERS = ((bpy.app.handlers.save_pre, _save_pre), (bpy.app.handlers.load_post, _load_post))
 
 
 def register_props():
     bpy.types.Scene.lipsync = bpy.props.PointerProperty(type=LIPSYNC_PG_scene)
+    bpy.types.Object.lipsync = bpy.props.PointerProperty(type=LIPSYNC_PG_character, override=OVERRIDABLE)
+    for handlers, fn in _HANDLERS:
+        if fn not in handlers:
+            handlers.append(fn)
 
 
 def unregister_props():
+    for handlers, fn in _HANDLERS:
+        if fn in handlers:
+            handlers.remove(fn)
+    if hasattr(bpy.types.Object, "lipsync"):
+        del bpy.types.Object.lipsync
     if hasattr(bpy.types.Scene, "lipsync"):
         del bpy.types.Scene.lipsync
 
 
-__all__ = ["LIPSYNC_PG_settings", "LIPSYNC_PG_scene", "settings_from_props", "settings_to_props"]
+__all__ = ["LIPSYNC_PG_settings", "LIPSYNC_PG_character", "LIPSYNC_PG_scene", "settings_from_props", "settings_to_props",
+           "character_props", "character_editable", "ensure_override_storage"]

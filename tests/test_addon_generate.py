@@ -127,7 +127,7 @@ SCRIPT = textwrap.dedent(r"""
     # 5. mapping: detect into the editable list, edit it, generate with the edited mapping
     sc, head, s = scene_with_head()
     head.data.shape_keys.key_blocks["D"].name = "JawOpenWide"
-    props = sc.lipsync
+    props = head.lipsync  # per character
     bpy.ops.lipsync.detect_mapping()
     m = {b.source: (b.target, b.found) for b in props.mapping}
     det = dict(preset=props.mapping_detected, missing=props.mapping_missing, n=len(props.mapping), A=m.get("viseme:A"))
@@ -148,12 +148,12 @@ SCRIPT = textwrap.dedent(r"""
     import dataclasses
     from lipsync.rigging.settings import AnimSettings, STYLE_PRESETS
     from lipsync.addon.properties import settings_from_props, settings_to_props
-    pg = sc.lipsync.settings
+    pg = head.lipsync.settings
     names = [f.name for f in dataclasses.fields(AnimSettings)]
     st = dict(missing=[n for n in names if n not in pg.bl_rna.properties.keys()],
               default_equal=settings_from_props(pg) == AnimSettings())
     style = list(STYLE_PRESETS)[1]
-    sc.lipsync.style_preset = style
+    head.lipsync.style_preset = style
     bpy.ops.lipsync.apply_style()
     st["style_equal"] = settings_from_props(pg) == STYLE_PRESETS[style]
     pg.intensity = 1.5
