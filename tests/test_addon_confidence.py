@@ -121,6 +121,13 @@ SCRIPT = textwrap.dedent(r"""
     sc.lipsync.show_review_markers = True
     out["shown"] = markers(sc)
 
+    # 4b. a second line later on the timeline: the new take keeps the first line's spans and adds its own
+    mode["which"] = "doubtful"
+    sc.sequence_editor.strips.new_sound("Line2", wav, 2, 100)
+    bpy.ops.lipsync.generate(strip="Line2")
+    out["line2"] = dict(markers=markers(sc), spans=[[x.frame_start, x.frame_end] for x in review.take_spans(head)])
+    sc.lipsync.strip = "Line"
+
     # 5. two characters: own settings and mapping, each take uses its own, markers per character
     mode["which"] = "doubtful"
     head2 = add_head("Head2", x=3.0)
@@ -263,6 +270,14 @@ def test_switching_takes_switches_spans(result):
     assert result["forth"] == USER
 
 
+def test_second_line_adds_its_spans_and_keeps_the_first(result):
+    l2 = result["line2"]
+    # Line2 at frame 100: 0.6-0.9 s -> 114.4-121.6, 1.5-1.6 s -> 136-138.4
+    assert l2["spans"] == [SPAN1, SPAN2, [114, 121], [136, 138]]
+    assert l2["markers"] == sorted(USER + [["LS review 1 (Head)", 25], ["LS review 2 (Head)", 47],
+                                           ["LS review 3 (Head)", 114], ["LS review 4 (Head)", 136]])
+
+
 def test_jump_sets_frame_and_preview_range(result):
     j = result["jump"]
     assert j["span"] == SPAN2 and j["frame"] == SPAN2[0]
@@ -296,7 +311,7 @@ def test_settings_survive_save_and_reload(result):
     r = result["reload"]
     assert r["i1"] == pytest.approx(1.7) and r["i2"] == pytest.approx(0.4)
     assert r["interp2"] == "CONSTANT" and r["custom2"] and r["mapA2"] == ["B"]
-    assert ["LS review 1 (Head2)", 25] in r["markers"] and r["spans"] == 2
+    assert ["LS review 1 (Head2)", 25] in r["markers"] and r["spans"] == 4
 
 
 def test_library_override_keeps_character_settings(result):
@@ -312,8 +327,7 @@ def test_headless_summary_lists_spans(result):
     assert h["threshold"] == pytest.approx(0.25) and h["json_ok"]
     # audio at the scene's first frame (1): "l" 0.8-0.9 s -> 20.2-22.6, "m" 1.5-1.6 s -> 37-39.4
     assert [[s["frame_start"], s["frame_end"]] for s in h["review"]] == [[20, 22], [37, 39]]
-    assert [m for m in h["markers"] if m[0].startswith("LS review")] == [["LS review 1 (Head)", 20],
-                                                                         ["LS review 2 (Head)", 37]]
+    assert h["markers"] == [["LS review 1 (Head)", 20], ["LS review 2 (Head)", 37]]
 
 
 def test_real_recogniser_notes_unsaid_word(result):
