@@ -43,14 +43,15 @@ def _strip_playing(scene, audio_path: str):
 
 
 def animate_file(blend_path, audio_path, object_name, out_path, transcript=None, recognizer="auto",
-                 settings=None, review_threshold=None) -> dict:
+                 settings=None, review_threshold=None, setting_overrides=None) -> dict:
     """Open ``blend_path``, lip-sync ``object_name`` to ``audio_path`` as a new take, save to ``out_path``.
 
     When a sound strip of the scene plays ``audio_path`` its timing (start, trims, offset)
     is used; otherwise the audio starts at the scene's first frame and a sound strip
     for it is added so previews have the dialogue. ``audio_path=None`` uses the
     scene's selected / only sound strip. ``settings=None`` uses the character's own
-    animator controls (``object.lipsync``). Returns a summary dict (take, frame
+    animator controls (``object.lipsync``, saved in the .blend); ``setting_overrides``
+    (a dict, e.g. ``{"intensity": 1.3}``) changes some of them for this run only. Returns a summary dict (take, frame
     range, phones, recogniser, warnings, ``review``: the stretches below
     ``review_threshold`` (default: the scene's, 0.5) as dicts with frame_start,
     frame_end, words, phones, confidence, label, notes; they are also timeline
@@ -68,6 +69,16 @@ def animate_file(blend_path, audio_path, object_name, out_path, transcript=None,
         if not 0.0 <= float(review_threshold) <= 1.0:
             raise LipSyncError(f"Review threshold {review_threshold} is outside 0..1; use e.g. 0.5.")
         scene.lipsync.review_threshold = float(review_threshold)
+    if settings is None and setting_overrides:
+        import dataclasses
+
+        from .properties import settings_from_props
+
+        try:
+            settings = dataclasses.replace(settings_from_props(bpy.data.objects[object_name].lipsync.settings),
+                                           **setting_overrides)
+        except TypeError as exc:
+            raise LipSyncError(f"Unknown animator setting in {sorted(setting_overrides)}: {exc}.") from exc
     kwargs = dict(target=object_name, transcript=transcript, recognizer=recognizer, settings=settings)
     if audio_path is None:
         job = prepare_job(scene, strip="", **kwargs)

@@ -187,12 +187,14 @@ SCRIPT = textwrap.dedent(r"""
     # 8. headless: the summary lists the spans, the saved file has the markers
     sc, head, s = new_scene()
     sc.sequence_editor.strips.remove(s)
+    head.lipsync.settings.intensity = 1.4   # the character's own, saved in the .blend
     src_path = os.path.join(tmp, "in.blend")
     bpy.ops.wm.save_as_mainfile(filepath=src_path)
     info = headless.animate_file(src_path, wav, "Head", os.path.join(tmp, "out.blend"), recognizer="pocketsphinx",
-                                 review_threshold=0.25)
+                                 review_threshold=0.25, setting_overrides={"smoothing": 0.2})
     bpy.ops.wm.open_mainfile(filepath=os.path.join(tmp, "out.blend"))
     out["headless"] = dict(review=info["review"], threshold=info["review_threshold"],
+                           settings=bpy.data.actions[info["take"]]["lipsync_settings"],
                            markers=markers(bpy.context.scene), json_ok=bool(json.dumps(info)))
 
     # 9. real recogniser: a transcript with a word that is not said is noted in the review
@@ -325,6 +327,7 @@ def test_library_override_keeps_character_settings(result):
 def test_headless_summary_lists_spans(result):
     h = result["headless"]
     assert h["threshold"] == pytest.approx(0.25) and h["json_ok"]
+    assert "'intensity': 1.4" in h["settings"] and "'smoothing': 0.2" in h["settings"]
     # audio at the scene's first frame (1): "l" 0.8-0.9 s -> 20.2-22.6, "m" 1.5-1.6 s -> 37-39.4
     assert [[s["frame_start"], s["frame_end"]] for s in h["review"]] == [[20, 22], [37, 39]]
     assert h["markers"] == [["LS review 1 (Head)", 20], ["LS review 2 (Head)", 37]]
