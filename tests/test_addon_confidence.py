@@ -211,6 +211,36 @@ SCRIPT = textwrap.dedent(r"""
     out["real"] = dict(warnings=review.take_warnings(head), n_spans=len(review.take_spans(head)),
                        status=sc.lipsync.status)
 
+    # the panels draw (a recording stand-in for the UI layout; there is no window in background mode)
+    class Layout:
+        def __init__(self, log):
+            self.log = log
+        def __getattr__(self, name):
+            def call(*args, **kw):
+                if name == "label":
+                    self.log.append(kw.get("text", ""))
+                elif name == "operator":
+                    self.log.append("op:" + args[0] + ":" + kw.get("text", ""))
+                    return type("Op", (), {})()
+                elif name == "prop":
+                    self.log.append("prop:" + args[1])
+                return Layout(self.log)
+            return call
+        def __setattr__(self, name, value):
+            object.__setattr__(self, name, value)
+    from lipsync.addon import panel
+    sc, head, s = new_scene()
+    mode["real"] = False
+    bpy.ops.lipsync.generate()
+    drawn = {}
+    for cls in panel.classes:
+        if issubclass(cls, bpy.types.Panel):
+            log = []
+            fake = type("P", (), {"layout": Layout(log)})()
+            cls.draw(fake, bpy.context)
+            drawn[cls.__name__] = log
+    out["drawn"] = drawn
+
     # icons the panels use exist in this Blender
     icons = set(bpy.types.UILayout.bl_rna.functions["label"].parameters["icon"].enum_items.keys())
     out["icons_missing"] = [i for i in ("OUTLINER_OB_MESH", "OUTLINER_OB_ARMATURE", "LIBRARY_DATA_DIRECT",
@@ -336,6 +366,16 @@ def test_headless_summary_lists_spans(result):
 def test_real_recogniser_notes_unsaid_word(result):
     r = result["real"]
     assert any("hippopotamus" in w for w in r["warnings"]), r
+
+
+def test_panels_draw_target_settings_and_review(result):
+    d = result["drawn"]
+    assert "Settings of 'Head'" in d["LIPSYNC_PT_animation"] and "prop:intensity" in d["LIPSYNC_PT_animation"]
+    assert "Settings of 'Head'" in d["LIPSYNC_PT_mapping"]
+    r = d["LIPSYNC_PT_review"]
+    assert "prop:review_threshold" in r and "prop:show_review_markers" in r
+    assert "op:lipsync.review_jump:1: 25-32" in r and "op:lipsync.review_jump:2: 47-49" in r
+    assert any("hello" in x and "0.20" in x for x in r) and any("banana" in x for x in r)
 
 
 def test_panel_icons_exist(result):
