@@ -25,8 +25,9 @@ def _known_errors():
     errs = [AudioError, FormatError, TranscriptError, Cancelled, CliError, FileNotFoundError]
     from .addon.errors import LipSyncError
     from .phonemes.recognizers import RecognizerError
+    from .rigging.settings import SettingsError
 
-    errs += [RecognizerError, LipSyncError]
+    errs += [RecognizerError, LipSyncError, SettingsError]
     return tuple(errs)
 
 
@@ -93,16 +94,15 @@ def cmd_analyze(args) -> int:
 
 
 # ---------------------------------------------------------------- animate / preview
-def _settings_from_args(args):
+def _setting_overrides(args) -> dict:
+    """Only the animator controls given on the command line (the rest come from the character)."""
     from .rigging.settings import AnimSettings
 
-    s = AnimSettings()
-    for name in vars(args):
-        if name.startswith("set_") and getattr(args, name) is not None:
-            setattr(s, name[4:], getattr(args, name))
-    if hasattr(s, "validate"):
-        s.validate()
-    return s
+    given = {name[4:]: value for name, value in vars(args).items()
+             if name.startswith("set_") and value is not None}
+    # check the values now, so a typo fails before the (slow) analysis
+    AnimSettings(**given).validate()
+    return given
 
 
 def _add_settings_options(p):
@@ -112,7 +112,8 @@ def _add_settings_options(p):
         from .rigging.settings import AnimSettings
     except ImportError:
         return
-    g = p.add_argument_group("animator controls (defaults in parentheses)")
+    g = p.add_argument_group("animator controls (default: the character's own, saved in the .blend; "
+                             "factory defaults in parentheses)")
     for f in fields(AnimSettings):
         default = getattr(AnimSettings(), f.name)
         typ = type(default)
@@ -130,12 +131,20 @@ def cmd_animate(args) -> int:
     from .addon.headless import animate_file
     from .pipeline import read_transcript
 
-    settings = _settings_from_args(args)
+    overrides = _setting_overrides(args)
     transcript = read_transcript(args.transcript) if args.transcript else None
     info = animate_file(args.blend, args.audio, args.object, args.output, transcript=transcript,
-                        recognizer=args.recognizer, settings=settings)
+                        recognizer=args.recognizer, setting_overrides=overrides,
+                        review_threshold=args.review_threshold)
+    review = info.pop("review", [])
     for k, v in info.items():
         print(f"{k}: {v}", file=sys.stderr)
+    if review:
+        print(f"review: {len(review)} stretch(es) below confidence {info.get('review_threshold')}:", file=sys.stderr)
+        for span in review:
+            print(f"  frames {span['frame_start']}-{span['frame_end']}: {span.get('label', '')}", file=sys.stderr)
+    else:
+        print("review: no stretch needs review", file=sys.stderr)
     return 0
 
 
@@ -199,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--transcript", metavar="FILE", help="the spoken text, for forced alignment")
     p.add_argument("--recognizer", default="auto", choices=_recognizer_names())
     p.add_argument("-o", "--output", required=True, metavar="OUT.blend")
+    p.add_argument("--review-threshold", type=float, default=None, metavar="C",
+                   help="phones below this confidence (0-1) are marked for review (the scene's, 0.5)")
     _add_settings_options(p)
     p.set_defaults(func=cmd_animate)
 
