@@ -183,38 +183,44 @@ __all__ = ["ModelRecognizer", "ModelError", "load_model", "run_network", "DEFAUL
            "weights_status", "decode_posteriors", "fuse_visemes"]
 
 
-# Free-decoding settings, chosen on train utterances with ``python -m lipsync.inference.tune_decode``.
+# Free-decoding settings, chosen on augmented train utterances with
+# ``python -m lipsync.inference.tune_decode --n 30`` (best acc5 + closure F1; viseme fusion and a
+# closed-lips bonus did not help there, so they are off by default).
 MIN_FRAMES = 3
-SWITCH_PENALTY = 1.0
-VISEME_WEIGHT = 0.5
+SWITCH_PENALTY = 0.0
+VISEME_WEIGHT = 0.0
+CLOSURE_BIAS = 0.0
 
 
-def fuse_visemes(post: FramePosteriors, weight: float = VISEME_WEIGHT) -> np.ndarray:
+def fuse_visemes(post: FramePosteriors, weight: float = VISEME_WEIGHT, closure_bias: float = 0.0) -> np.ndarray:
     """Phone log-probs with the viseme head mixed in: (1-w) log p(phone) + w log p(viseme of phone), renormalised.
 
     The viseme head is trained with class weights that favour the rarer mouth shapes
     (rounded, lip-to-teeth, closed); fusing it makes the phone path respect them.
     """
-    lp = np.asarray(post.log_probs, dtype=np.float32)
-    if post.viseme_log_probs is None or weight <= 0:
-        return lp
     from ..phonemes.visemes import viseme_for_phone
 
+    lp = np.asarray(post.log_probs, dtype=np.float32)
     idx = np.array([VISEMES.index(viseme_for_phone(p)) for p in post.labels])
-    x = (1.0 - weight) * lp + weight * post.viseme_log_probs[:, idx]
+    if post.viseme_log_probs is None or weight <= 0:
+        x = lp.copy()
+    else:
+        x = (1.0 - weight) * lp + weight * post.viseme_log_probs[:, idx]
+    if closure_bias:
+        x[:, idx == VISEMES.index("A")] += closure_bias  # a closed-lips prior: M/B/P are short and easy to miss
     m = x.max(1, keepdims=True)
     return (x - (m + np.log(np.exp(x - m).sum(1, keepdims=True)))).astype(np.float32)
 
 
 def decode_posteriors(post: FramePosteriors, duration: float | None = None, *, min_frames: int = MIN_FRAMES,
                       switch_penalty: float = SWITCH_PENALTY, viseme_weight: float = VISEME_WEIGHT,
-                      recognizer: str = "model", language: str = "eng") -> PhoneTrack:
+                      closure_bias: float = CLOSURE_BIAS, recognizer: str = "model", language: str = "eng") -> PhoneTrack:
     """Timed phones from the model's posteriors: duration-aware Viterbi (``phonemes.align.decode``)."""
     from dataclasses import replace
 
     from ..phonemes import align
 
-    fused = replace(post, log_probs=fuse_visemes(post, viseme_weight))
+    fused = replace(post, log_probs=fuse_visemes(post, viseme_weight, closure_bias))
     return align.decode(fused, min_frames=min_frames, switch_penalty=switch_penalty, duration=duration,
                         recognizer=recognizer, language=language)
 
