@@ -112,10 +112,10 @@ def analyze(
     t2 = time.perf_counter()
     controls = None
     control_names: tuple[str, ...] = ()
-    if hasattr(rec, "posteriors") and hasattr(rec, "decode_posteriors"):
+    if hasattr(rec, "posteriors") and hasattr(rec, "recognize_posteriors"):
         post = rec.posteriors(audio)
         step(0.6, "Decoding")
-        phones = rec.decode_posteriors(post, transcript=transcript, language=language)
+        phones = rec.recognize_posteriors(post, transcript=transcript, language=language, duration=audio.duration)
         controls, control_names = post.controls, tuple(post.control_names)
     else:
         phones = rec.recognize(audio, transcript=transcript, language=language)

@@ -160,22 +160,29 @@ class ModelRecognizer:
 
     def recognize(self, audio: Audio, transcript: str | None = None, language: str = "eng") -> PhoneTrack:
         """Timed phones: free decoding without ``transcript``, forced alignment with one."""
+        post = self.posteriors(audio)
+        track = self.recognize_posteriors(post, transcript, language, duration=audio.duration)
+        track.source = audio.source
+        return track
+
+    def recognize_posteriors(self, post: FramePosteriors, transcript: str | None = None, language: str = "eng",
+                             duration: float | None = None) -> PhoneTrack:
+        """The decoding half of ``recognize`` on posteriors already computed (the pipeline keeps
+        the posteriors' mouth controls for the rigging stage)."""
         from ..phonemes import align
 
-        post = self.posteriors(audio)
         t0 = time.perf_counter()
-        dur = audio.duration
         if transcript is not None and transcript.strip():
             from ..phonemes.g2p import text_to_phones
 
             words = text_to_phones(transcript, language)
             phones = [p for _w, ph in words for p in ph]
-            track = align.forced_align(post, phones, words=[(w, len(ph)) for w, ph in words], duration=dur,
+            track = align.forced_align(post, phones, words=[(w, len(ph)) for w, ph in words], duration=duration,
                                        recognizer=self.name, language=language)
         else:
-            track = decode_posteriors(post, dur, recognizer=self.name, language=language)
+            track = decode_posteriors(post, duration, recognizer=self.name, language=language)
         self.last_timing["decode_s"] = time.perf_counter() - t0
-        track.source = audio.source
+        track.source = post.source
         return track
 
 
