@@ -1,6 +1,6 @@
 """Our model vs pocketsphinx, side by side, on the dev sets (never trained on).
 
-    .venv/bin/python bench/bench_model.py [--limit 150] [--corpora ...] [--no-speed]
+    .venv/bin/python bench/bench_model.py [--limit 150] [--corpora ...] [--no-speed] [--compare-weights OLD.pt]
 
 Systems: pocketsphinx phone recognition (``ps-phones``), pocketsphinx forced
 alignment with the transcript (``ps-align``), our model without transcript
@@ -12,6 +12,9 @@ k-th utterance so that at most N per corpus are used (0 = all).
 Measures (phonemes.metrics): Preston Blair 9-shape and 5-class frame accuracy,
 bilabial closure recall / precision, phone boundary error (median ms, share within
 20 ms), real-time factor (analysis seconds / audio seconds; model load excluded).
+``--compare-weights OLD.pt`` adds ``old`` / ``old+text``: another weights file (e.g. the previous release),
+decoded with the same settings, and a summary of 5-class accuracy and closure F1 averaged over the five dev
+sets (cathy, speechocean762, librispeech_dev, ravdess_dev, dev_real = mean of its groups).
 Then speed: load time, a 60 s clip forward + decode, and peak memory of a 30-minute
 clip in a fresh process.
 """
@@ -40,7 +43,7 @@ def subsample(utts, limit):
     return [utts[int(i * step)] for i in range(limit)]
 
 
-def run_corpora(corpora, limit, systems, log=print):
+def run_corpora(corpora, limit, systems, log=print, compare_weights=None):
     from lipsync.inference.recognizer import ModelRecognizer
     from lipsync.phonemes.audio import load_audio
     from lipsync.phonemes.datasets import load_corpus
@@ -48,14 +51,19 @@ def run_corpora(corpora, limit, systems, log=print):
     from lipsync.phonemes.pocketsphinx_rec import PocketsphinxRecognizer
 
     model = ModelRecognizer()
+    old = ModelRecognizer(weights=compare_weights) if compare_weights else None
     ps = PocketsphinxRecognizer() if any(s.startswith("ps") for s in systems) else None
     fns = {
         "ps-phones": lambda a, t: ps.recognize(a),
         "ps-align": lambda a, t: ps.recognize(a, t),
         "model": lambda a, t: model.recognize(a),
         "model+text": lambda a, t: model.recognize(a, t),
+        "old": lambda a, t: old.recognize(a),
+        "old+text": lambda a, t: old.recognize(a, t),
     }
     model.posteriors(load_audio(os.path.join(ROOT, "sample_scenes", "dialogue.wav")))  # load once, not timed
+    if old is not None:
+        old.posteriors(load_audio(os.path.join(ROOT, "sample_scenes", "dialogue.wav")))
     results = {}
     for name in corpora:
         utts = subsample(load_corpus(name, "dev"), limit)
@@ -89,6 +97,26 @@ def print_table(name, res):
     for s, r in res.items():
         print(f"  {s:11s} {r['acc9']:6.3f} {r['acc5']:6.3f} {r['closure_recall']:6.3f} {r['closure_precision']:6.3f} "
               f"{r['boundary_median_ms']:7.1f} {r['within20']:7.3f} {r['rtf']:7.4f} {r['failures']:4d}", flush=True)
+
+
+def dev_average(corpora_results: dict, system: str) -> dict:
+    """5-class accuracy and closure F1 averaged over the dev sets (dev_real groups averaged first)."""
+    def f1(r):
+        rec, pre = r["closure_recall"], r["closure_precision"]
+        if not (np.isfinite(rec) and np.isfinite(pre)) or rec + pre <= 0:
+            return float("nan")
+        return 2 * rec * pre / (rec + pre)
+
+    groups: dict = {}
+    for name, res in corpora_results.items():
+        if system not in res:
+            continue
+        key = "dev_real" if name.startswith("dev_real") else name
+        groups.setdefault(key, []).append((res[system]["acc5"], f1(res[system])))
+    acc = [np.mean([a for a, _ in v]) for v in groups.values()]
+    f1s = [np.nanmean([f for _, f in v]) for v in groups.values() if any(np.isfinite(f) for _, f in v)]
+    return {"sets": sorted(groups), "acc5": float(np.mean(acc)) if acc else float("nan"),
+            "closure_f1": float(np.mean(f1s)) if f1s else float("nan")}
 
 
 def tiled_clip(seconds: float):
@@ -147,12 +175,23 @@ def main(argv=None):
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", help="also write all figures to this file")
+    ap.add_argument("--compare-weights", help="also run this weights file as systems old / old+text")
     a = ap.parse_args(argv)
     import torch
 
     torch.set_num_threads(a.threads)
     print(f"bench_model: limit {a.limit or 'all'} per corpus, torch threads {a.threads}, {os.cpu_count()} CPUs")
-    out = {"corpora": run_corpora(a.corpora, a.limit, a.systems)}
+    systems = list(a.systems)
+    if a.compare_weights:
+        systems += [s for s in ("old", "old+text") if s not in systems]
+    out = {"corpora": run_corpora(a.corpora, a.limit, systems, compare_weights=a.compare_weights)}
+    print("\ndev average (5-class accuracy / closure F1 over " + ", ".join(
+        dev_average(out["corpora"], systems[0])["sets"]) + ")")
+    out["dev_average"] = {}
+    for s in systems:
+        d = dev_average(out["corpora"], s)
+        out["dev_average"][s] = d
+        print(f"  {s:11s} acc5 {d['acc5']:.4f}  closure F1 {d['closure_f1']:.4f}")
     if not a.no_speed:
         sp = speed(a.threads)
         print(f"\nspeed (model, {a.threads} threads): load {sp['load_s']:.2f} s (once per process); 60 s clip "

@@ -208,7 +208,8 @@ def _seed(*parts) -> int:
 
 
 def _work(args):
-    kind, item, n_aug, babble_paths = args
+    kind, item, n_aug, babble_paths = args[:4]
+    first_aug, with_clean = (args[4], args[5]) if len(args) > 4 else (0, True)
     out = []
     if kind == "corpus":
         u = item
@@ -228,9 +229,10 @@ def _work(args):
             return [("error", f"{uid}: {exc}")]
         tag = f"flite:{voice}"
         u = Utt(uid, None, segs, text, f"flite:{voice}", tag)
-    out.append(("ok", u.id, tag, u.speaker, "clean", make_example(x, segs)))
+    if with_clean:
+        out.append(("ok", u.id, tag, u.speaker, "clean", make_example(x, segs)))
     babble = _babble(babble_paths)
-    for k in range(n_aug):
+    for k in range(first_aug, first_aug + n_aug):
         rng = np.random.default_rng(_seed(u.id, k))
         y, s2, vtlp, desc = augment(x, segs, rng, babble)
         out.append(("ok", u.id, tag, u.speaker, desc, make_example(y, s2, vtlp)))
@@ -251,8 +253,11 @@ def _babble(paths):
 
 
 def build_cache(name: str, jobs, n_aug: int, cache_dir: str = DEFAULT_CACHE, babble_paths=None,
-                workers: int = 2, log=print) -> str:
-    """Run ``jobs`` ([(kind, item)]) through augmentation + features; save one npz with everything concatenated."""
+                workers: int = 2, log=print, first_aug: int = 0, with_clean: bool = True) -> str:
+    """Run ``jobs`` ([(kind, item)]) through augmentation + features; save one npz with everything concatenated.
+
+    Augmented copies use draws ``first_aug .. first_aug + n_aug - 1`` (seeded per utterance and draw), so a
+    later cache with ``first_aug=1, with_clean=False`` adds a second, different augmented copy."""
     os.makedirs(cache_dir, exist_ok=True)
     path = os.path.join(cache_dir, f"{name}.npz")
     if os.path.exists(path):
@@ -261,7 +266,7 @@ def build_cache(name: str, jobs, n_aug: int, cache_dir: str = DEFAULT_CACHE, bab
     feats, ph, vi, ct, starts, ids, groups, descs = [], [], [], [], [], [], [], []
     n = 0
     errors = 0
-    args = [(k, it, n_aug, babble_paths) for k, it in jobs]
+    args = [(k, it, n_aug, babble_paths, first_aug, with_clean) for k, it in jobs]
     if workers > 1:
         import multiprocessing as mp
 

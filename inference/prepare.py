@@ -41,6 +41,27 @@ def prepare(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, n_aug:
     return paths
 
 
+def prepare_aug2(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, workers: int = 2,
+                 limit: int | None = None, log=print) -> dict:
+    """A second augmented copy (draw 1, no clean copy) of the cathy and speechocean762 train splits."""
+    t0 = time.time()
+    os.environ.setdefault("LIPSYNC_DATA", data_dir)
+    unl = load_split("librispeech_unlabelled", "all", data_dir)
+    babble = [u.audio_path for u in unl[:: max(len(unl) // 20, 1)][:20]]
+    cathy = load_split("cathy", "train", data_dir)
+    so = load_split("speechocean762", "train", data_dir)
+    if limit:
+        cathy, so = cathy[:limit], so[:limit]
+    paths = {
+        "cathy_aug2": build_cache("cathy_train_aug2", [("corpus", u) for u in cathy], 1, cache_dir, babble, workers,
+                                  log, first_aug=1, with_clean=False),
+        "speechocean762_aug2": build_cache("so762_train_aug2", [("corpus", u) for u in so], 1, cache_dir, babble,
+                                           workers, log, first_aug=1, with_clean=False),
+    }
+    log(f"prepared second augmented copies in {time.time() - t0:.0f} s")
+    return paths
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cache", default=DEFAULT_CACHE)

@@ -89,11 +89,11 @@ def spec_augment(feats: torch.Tensor, rng: np.random.Generator):
     return feats
 
 
-def losses(model, feats, phone, vis, ctl, cmask, vis_weight, smoothing=0.05):
+def losses(model, feats, phone, vis, ctl, cmask, vis_weight, smoothing=0.05, phone_weight=None):
     p, v, c = model(feats)
     T = feats.shape[1]
     p, v, c = p[:, :T], v[:, :T], c[:, :T]
-    lp = Fn.cross_entropy(p.reshape(-1, p.shape[-1]), phone.reshape(-1), ignore_index=IGNORE,
+    lp = Fn.cross_entropy(p.reshape(-1, p.shape[-1]), phone.reshape(-1), ignore_index=IGNORE, weight=phone_weight,
                           label_smoothing=smoothing)
     lv = Fn.cross_entropy(v.reshape(-1, v.shape[-1]), vis.reshape(-1), ignore_index=IGNORE, weight=vis_weight,
                           label_smoothing=smoothing)
@@ -170,8 +170,12 @@ def pseudo_label(model, src: "Source", threshold: float = 0.9) -> float:
 
 def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, steps=2000, pseudo_steps=400,
           batch=24, crop=400, lr=2e-3, seed=1234, threads=2, hidden=144, channels=192, eval_every=500,
-          dev_limit=None, prepare_limit=None, log_file=None):
-    from .prepare import prepare
+          dev_limit=None, prepare_limit=None, log_file=None, init=None, warmup=100, lip_boost=1.0, aug2=False):
+    """Train from scratch, or (``init``) continue from saved weights (same architecture, normalisation kept).
+
+    ``lip_boost`` multiplies the loss weight of the lip visemes (A closed, G lip-to-teeth) and of their phones
+    (p b m, f v); ``aug2`` adds a second augmented copy of the real train utterances to the mix."""
+    from .prepare import prepare, prepare_aug2
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -187,29 +191,53 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
 
     t0 = time.time()
     log(f"train: steps={steps} pseudo_steps={pseudo_steps} batch={batch} crop={crop} lr={lr} seed={seed} "
-        f"hidden={hidden} channels={channels} threads={threads} cache={cache_dir}")
+        f"hidden={hidden} channels={channels} threads={threads} cache={cache_dir} init={init} warmup={warmup} "
+        f"lip_boost={lip_boost} aug2={aug2}")
     paths = prepare(cache_dir, data_dir, limit=prepare_limit, log=log)
     sources = [Source(paths["speechocean762"], "speechocean762"), Source(paths["cathy"], "cathy"),
                Source(paths["synth"], "synth")]
     weights = np.array([0.5, 0.25, 0.25])
-    for s in sources:
-        log(f"source {s.name}: {len(s)} examples, {s.lengths.sum() / 6000:.1f} min")
+    if aug2:
+        paths.update(prepare_aug2(cache_dir, data_dir, limit=prepare_limit, log=log))
+        sources += [Source(paths["speechocean762_aug2"], "speechocean762_aug2"),
+                    Source(paths["cathy_aug2"], "cathy_aug2")]
+        weights = np.array([0.35, 0.15, 0.2, 0.2, 0.1])
+    for s, w in zip(sources, weights):
+        log(f"source {s.name}: {len(s)} examples, {s.lengths.sum() / 6000:.1f} min, sampling weight {w}")
     dev = load_dev(data_dir, dev_limit)
-    model = VisemeNet(hidden=hidden, channels=channels)
-    # feature normalisation from the clean training frames
-    allf = torch.cat([s.feats[:: 7].float() for s in sources])
-    model.mean.copy_(allf.mean(0))
-    model.std.copy_(allf.std(0).clamp(min=1e-3))
+    if init:
+        ck = torch.load(init, map_location="cpu", weights_only=True)
+        if ck.get("format") != "lipsync-visemenet-1":
+            raise ValueError(f"--init {init}: not a lipsync-visemenet-1 weights file")
+        model = VisemeNet(**ck["config"])
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["state"].items()})
+        log(f"warm start from {init} (config {ck['config']}, meta {ck.get('meta', {}).get('step')} steps); "
+            f"feature normalisation kept")
+        hidden, channels = model.config["hidden"], model.config["channels"]
+    else:
+        model = VisemeNet(hidden=hidden, channels=channels)
+        # feature normalisation from the clean training frames
+        allf = torch.cat([s.feats[:: 7].float() for s in sources])
+        model.mean.copy_(allf.mean(0))
+        model.std.copy_(allf.std(0).clamp(min=1e-3))
     # viseme class weights: inverse square root of frequency (boosts rounded / lip-to-teeth)
     counts = np.bincount(np.concatenate([s.vis.numpy() for s in sources]), minlength=len(VISEMES)).astype(float)
     vw = (counts.sum() / np.maximum(counts, 1)) ** 0.5
-    vw = torch.tensor(vw / vw.mean(), dtype=torch.float32)
+    vw = vw / vw.mean()
+    pw = None
+    if lip_boost != 1.0:
+        for v in ("A", "G"):
+            vw[VISEMES.index(v)] *= lip_boost
+        pw = torch.ones(len(PHONE_CLASSES))
+        for ph in ("p", "b", "m", "f", "v"):
+            pw[PHONE_CLASSES.index(ph)] = lip_boost
+    vw = torch.tensor(vw, dtype=torch.float32)
     log(f"model: {n_params(model)} parameters; viseme weights {dict(zip(VISEMES, np.round(vw.numpy(), 2)))}")
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-2)
     total = steps + pseudo_steps
 
     def lr_at(i):
-        warm = 100
+        warm = max(warmup, 1)
         if i < warm:
             return lr * (i + 1) / warm
         return lr * 0.5 * (1 + math.cos(math.pi * min(i - warm, total - warm) / max(total - warm, 1))) + lr * 0.02
@@ -222,12 +250,12 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
             share = pseudo_label(model, unl)
             log(f"pseudo-labels on librispeech_unlabelled: {share:.1%} of frames kept (confidence >= 0.9)")
             sources = sources + [unl]
-            weights = np.array([0.4, 0.2, 0.2, 0.2])
+            weights = np.concatenate([weights * 0.8, [0.2]])
         for g in opt.param_groups:
             g["lr"] = lr_at(i)
         feats, phone, vis, ctl, cmask = make_batch(sources, weights, rng, batch, crop)
         feats = spec_augment(feats, rng)
-        lp, lv, lc = losses(model, feats, phone, vis, ctl, cmask, vw)
+        lp, lv, lc = losses(model, feats, phone, vis, ctl, cmask, vw, phone_weight=pw)
         loss = lp + lv + 4.0 * lc
         opt.zero_grad()
         loss.backward()
@@ -240,7 +268,8 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
             m = evaluate(model, dev)
             history.append({"step": i + 1, "elapsed_s": round(time.time() - t0), **m})
             log(f"dev @ {i + 1}: " + json.dumps(m))
-            save(model, os.path.join(out_dir, "visemenet.pt"), {"step": i + 1, "seed": seed, "dev": m})
+            save(model, os.path.join(out_dir, "visemenet.pt"),
+                 {"step": i + 1, "seed": seed, "dev": m, "init": os.path.basename(init) if init else None})
     final = history[-1] if history else {}
     with open(os.path.join(out_dir, "dev_metrics.json"), "w") as f:
         json.dump({"final": final, "history": history, "train_seconds": round(time.time() - t0)}, f, indent=1)
@@ -274,9 +303,17 @@ def main(argv=None):
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--dev-limit", type=int, default=None)
     ap.add_argument("--prepare-limit", type=int, default=None)
+    ap.add_argument("--init", default=None, help="warm start from these weights (same architecture)")
+    ap.add_argument("--warmup", type=int, default=100, help="linear LR warm-up steps before the cosine decay")
+    ap.add_argument("--lip-boost", type=float, default=1.0,
+                    help="loss weight factor for closed (A) / lip-to-teeth (G) visemes and p b m f v phones")
+    ap.add_argument("--aug2", action="store_true", help="add a second augmented copy of cathy / speechocean762")
     a = ap.parse_args(argv)
+    if a.init and os.path.abspath(a.init) == os.path.abspath(os.path.join(a.out, "visemenet.pt")):
+        ap.error("--init must not be the file this run writes (--out/visemenet.pt); copy it elsewhere first")
     train(a.cache, a.data, a.out, a.steps, a.pseudo_steps, a.batch, a.crop, a.lr, a.seed, a.threads, a.hidden,
-          a.channels, a.eval_every, a.dev_limit, a.prepare_limit)
+          a.channels, a.eval_every, a.dev_limit, a.prepare_limit, init=a.init, warmup=a.warmup,
+          lip_boost=a.lip_boost, aug2=a.aug2)
 
 
 if __name__ == "__main__":

@@ -33,3 +33,38 @@ def test_training_runs_a_few_steps(tmp_path):
     rec = ModelRecognizer(weights=str(out / "visemenet.pt"), device="cpu")
     post = rec.posteriors(load_audio(os.path.join(os.path.dirname(__file__), "..", "sample_scenes", "dialogue.wav")))
     assert post.log_probs.shape[1] == len(post.labels) and post.controls.shape[0] == post.n_frames
+
+
+@needs_data
+@pytest.mark.skipif(shutil.which("flite") is None, reason="flite not installed")
+def test_warm_start_second_augmented_copy_and_lip_boost(tmp_path):
+    """Stage B of the recipe: --init loads stage A's weights exactly (lr 0 leaves them unchanged), --aug2 builds a
+    second augmented copy that differs from the first, --lip-boost runs."""
+    import numpy as np
+
+    from lipsync.inference.train import main, train
+
+    cache = str(tmp_path / "cache")
+    a_dir, b_dir = tmp_path / "a", tmp_path / "b"
+    train(cache_dir=cache, out_dir=str(a_dir), steps=2, pseudo_steps=0, batch=2, crop=120, hidden=16, channels=16,
+          eval_every=2, dev_limit=1, prepare_limit=2, threads=1)
+    train(cache_dir=cache, out_dir=str(b_dir), steps=2, pseudo_steps=1, batch=2, crop=120, lr=0.0, eval_every=3,
+          dev_limit=1, prepare_limit=2, threads=1, init=str(a_dir / "visemenet.pt"), aug2=True, lip_boost=2.0)
+    a = torch.load(a_dir / "visemenet.pt", weights_only=True)
+    b = torch.load(b_dir / "visemenet.pt", weights_only=True)
+    assert a["config"] == b["config"] and b["meta"]["init"] == "visemenet.pt"
+    for k, v in a["state"].items():
+        assert torch.equal(v, b["state"][k]), k
+    log = (b_dir / "train_log.txt").read_text()
+    assert "warm start from" in log and "cathy_aug2" in log and "lip_boost=2.0" in log
+    first = np.load(os.path.join(cache, "cathy_train.npz"))
+    second = np.load(os.path.join(cache, "cathy_train_aug2.npz"))
+    assert "clean" not in set(second["descs"].tolist())
+    n1 = int(second["starts"][1])
+    aug1 = [i for i, d in enumerate(first["descs"]) if d != "clean" and first["ids"][i] == second["ids"][0]][0]
+    s1 = int(first["starts"][aug1])
+    f1 = first["feats"][s1: s1 + n1].astype(np.float32)
+    f2 = second["feats"][:n1].astype(np.float32)
+    assert f1.shape != f2.shape or np.abs(f1 - f2).mean() > 0.1  # a different augmentation draw
+    with pytest.raises(SystemExit):  # refusing to overwrite the file it starts from
+        main(["--init", str(b_dir / "visemenet.pt"), "--out", str(b_dir)])
