@@ -32,7 +32,7 @@ def _known_errors():
 
 
 def _recognizer_names():
-    return ["auto", "model", "pocketsphinx", "allosaurus"]
+    return ["auto", "model", "pocketsphinx", "allosaurus", "fused"]
 
 
 def _format_names():

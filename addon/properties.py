@@ -297,7 +297,9 @@ class LIPSYNC_PG_scene(bpy.types.PropertyGroup):
         items=[("auto", "Auto", "The best recogniser that is installed"),
                ("model", "Neural Model", "The shipped audio-to-viseme model (needs torch)"),
                ("pocketsphinx", "PocketSphinx", "CMU PocketSphinx phone recogniser / aligner (English)"),
-               ("allosaurus", "Allosaurus", "Universal phone recogniser (needs its model downloaded)")])
+               ("allosaurus", "Allosaurus", "Universal phone recogniser (needs its model downloaded)"),
+               ("fused", "Model + PocketSphinx", "With a transcript: the model's and PocketSphinx's alignments "
+                "combined where they agree (English; needs torch)")])
     language: bpy.props.StringProperty(name="Language", default="eng",
                                        description="ISO 639-3 code of the dialogue language (eng, deu, fra, ...)")
     take_name: bpy.props.StringProperty(name="Take Name", default="",

@@ -28,10 +28,12 @@ from .phoneset import Features, features, normalize, split_diphthong
 from .types import SIL, FramePosteriors, PhoneTrack, TimedPhone, TimedWord
 
 NEG = -1e30
+REFINE_STRENGTH = 1.0  # sub-frame boundary refinement (see refine_boundaries)
 
 __all__ = [
     "AlignmentError", "forced_align", "decode", "spikes_to_segments", "ctc_greedy",
     "phone_similarity", "similar_labels", "emission_matrix", "posterior_confidence",
+    "refine_boundaries", "fuse_tracks",
 ]
 
 
@@ -181,12 +183,13 @@ def forced_align(
     words: list[tuple[str, int]] | None = None,
     optional_silence: bool = True,
     *,
-    min_duration: float = 0.02,
-    silence_penalty: float = 2.0,
+    min_duration: float = 0.03,
+    silence_penalty: float = 1.0,
     beam: float = 300.0,
     duration: float | None = None,
     recognizer: str = "",
     language: str = "eng",
+    refine: float = REFINE_STRENGTH,
 ) -> PhoneTrack:
     """Viterbi alignment of the IPA ``phones`` over ``post``.
 
@@ -200,6 +203,8 @@ def forced_align(
     score falls this far (log units) below the best are dropped, which keeps
     memory proportional to the active window, not to the whole transcript
     (widened automatically if the alignment does not reach the end).
+    ``refine``: move each boundary off the 10 ms frame grid to where the two
+    phones' scores cross (:func:`refine_boundaries`; 0 keeps the grid).
     Returns a PhoneTrack with phones (SIL in pauses), words, and a confidence
     per phone from the posteriors.
     """
@@ -297,15 +302,19 @@ def forced_align(
     change = np.flatnonzero(np.diff(upath)) + 1
     starts = np.concatenate([[0], change])
     ends = np.concatenate([change, [T]])
+    seg_cols = unit_col[upath[starts]]
+    btimes = change * hop
+    if refine and change.size:
+        btimes = refine_boundaries(E, change, seg_cols, hop, strength=refine)
     out: list[TimedPhone] = []
     wspans: dict[int, list[int]] = {}
-    for a, b in zip(starts, ends):
+    for k, (a, b) in enumerate(zip(starts, ends)):
         u = int(upath[a])
         ph, _, wi = units[u]
         seg_scores = E[a:b, unit_col[u]]
         conf = _relative_confidence(lp[a:b], seg_scores)
-        t0 = a * hop
-        t1 = b * hop if b < T else dur
+        t0 = float(btimes[k - 1]) if k > 0 else 0.0
+        t1 = float(btimes[k]) if b < T else dur
         word = words[wi][0] if wi >= 0 and words[wi][0] else None
         if out and out[-1].phone == SIL and ph == SIL:
             out[-1].end = t1
@@ -331,6 +340,40 @@ def forced_align(
             f"the transcript fits the audio poorly (mean phone confidence {np.mean(speech_conf):.2f}); "
             "check that the transcript matches what is said, or run without a transcript")
     return track
+
+
+def refine_boundaries(E: np.ndarray, change: np.ndarray, seg_cols: np.ndarray, hop: float,
+                      strength: float = 1.0) -> np.ndarray:
+    """Sub-frame boundary times (seconds) for a frame-level segmentation.
+
+    ``change[i]`` is the first frame of segment ``i + 1``; ``seg_cols[i]`` the
+    column of ``E`` ([T, K] log-scores) that scores segment ``i``. On the grid
+    the boundary sits at ``change * hop``, between the centres of frames
+    ``b - 1`` and ``b``. The score difference left - right is taken as linear
+    between those two centres and the boundary moved to its zero crossing
+    (times ``strength``), at most half a frame either way, and never past the
+    middle of a neighbouring segment (segments keep their order and a positive
+    length). Where the scores do not cross in that direction the grid time is kept.
+    """
+    change = np.asarray(change, dtype=np.int64)
+    t = change.astype(np.float64) * hop
+    if change.size == 0 or strength <= 0:
+        return t
+    left = np.asarray(seg_cols[:-1], dtype=np.int64)
+    right = np.asarray(seg_cols[1:], dtype=np.int64)
+    E = np.asarray(E, dtype=np.float64)
+    d0 = E[change - 1, left] - E[change - 1, right]
+    d1 = E[change, left] - E[change, right]
+    ok = (d0 > d1) & np.isfinite(d0) & np.isfinite(d1)
+    frac = np.where(ok, d0 / np.where(ok, d0 - d1, 1.0), 0.5)
+    frac = np.clip(frac, 0.0, 1.0)
+    shift = (frac - 0.5) * hop * float(min(strength, 1.0))
+    # keep every segment at least half its frames long
+    seg_start = np.concatenate([[0], change[:-1]])
+    seg_end = np.concatenate([change[1:], [np.iinfo(np.int64).max // 4]])
+    lo = -0.5 * (change - seg_start) * hop
+    hi = 0.5 * (seg_end - change) * hop
+    return t + np.clip(shift, np.maximum(lo, -0.5 * hop), np.minimum(hi, 0.5 * hop))
 
 
 def _viterbi_window(E, state_col, can_stay, entry_pen, skip_src, has_skip, first, optional,
@@ -620,3 +663,64 @@ def spikes_to_segments(
     return forced_align(fp, phones, [("", 1)] * len(phones), optional_silence=True, min_duration=min_duration,
                         duration=dur, recognizer=recognizer, language=language,
                         silence_penalty=1.0)
+
+
+# --------------------------------------------------------------------------
+# Two alignments of the same transcript -> one
+# --------------------------------------------------------------------------
+
+def fuse_tracks(primary: PhoneTrack, secondary: PhoneTrack, weight: float = 0.5,
+                secondary_offset: float = 0.0, max_gap: float = 0.06) -> tuple[PhoneTrack, np.ndarray]:
+    """Combine the boundary times of two alignments of the same clip.
+
+    The phone sequences are matched (``difflib``); a boundary of ``primary``
+    between two phones that both match consecutive phones of ``secondary``
+    moves to ``(1 - weight) * t_primary + weight * (t_secondary + secondary_offset)``
+    when the two times are within ``max_gap`` seconds (farther apart, one of
+    them is wrong and the primary's is kept). Every other boundary, and all
+    phones, labels, words and confidences are the primary's. Returns the new
+    track (a copy) and, per boundary of the primary, whether it was fused.
+    """
+    import copy
+    from difflib import SequenceMatcher
+
+    out = copy.deepcopy(primary)
+    ph = out.phones
+    nb = max(0, len(ph) - 1)
+    fused = np.zeros(nb, dtype=bool)
+    if nb == 0 or not secondary.phones:
+        return out, fused
+    a = [normalize(p.phone) for p in ph]
+    b = [normalize(p.phone) for p in secondary.phones]
+    sm = SequenceMatcher(a=a, b=b, autojunk=False)
+    times = np.array([p.end for p in ph[:-1]], dtype=np.float64)
+    new = times.copy()
+    for blk in sm.get_matching_blocks():
+        for k in range(blk.size - 1):
+            i, j = blk.a + k, blk.b + k  # boundary after phone i (primary) / j (secondary)
+            ts = secondary.phones[j].end + secondary_offset
+            if abs(ts - times[i]) <= max_gap:
+                new[i] = (1.0 - weight) * times[i] + weight * ts
+                fused[i] = True
+    # keep the order and a positive length for every phone
+    eps = 1e-3
+    for i in range(nb):
+        lo = (new[i - 1] if i > 0 else ph[0].start) + eps
+        hi = (times[i + 1] if i + 1 < nb else out.duration) - eps
+        new[i] = float(np.clip(new[i], lo, max(lo, hi)))
+    for i in range(nb):
+        ph[i].end = float(new[i])
+        ph[i + 1].start = float(new[i])
+    wi = 0
+    for w in out.words:  # words follow their phones
+        inside = [p for p in ph if p.word == w.text and p.phone != SIL]
+        while wi < len(ph) and not (ph[wi].word == w.text and ph[wi].phone != SIL):
+            wi += 1
+        if inside and wi < len(ph):
+            w.start = ph[wi].start
+            j = wi
+            while j + 1 < len(ph) and ph[j + 1].word == w.text and ph[j + 1].phone != SIL:
+                j += 1
+            w.end = ph[j].end
+            wi = j + 1
+    return out, fused

@@ -6,6 +6,8 @@ lower confidences where
 
 - two recognisers (or a recogniser and a forced alignment) put different
   mouths on the same stretch of time (:func:`mark_disagreement`), or
+- two alignments of the same transcript put a boundary far apart
+  (:func:`mark_boundary_agreement`), or
 - the frame posteriors are flat, i.e. the model could not tell phones apart
   (:func:`mark_flat_posteriors`).
 """
@@ -17,7 +19,8 @@ from .align import phone_similarity
 from .types import SIL, FramePosteriors, PhoneTrack
 from .visemes import VISEME_TO_CLASS, viseme_for_phone
 
-__all__ = ["frame_phones", "agreement", "mark_disagreement", "flatness", "mark_flat_posteriors"]
+__all__ = ["frame_phones", "agreement", "mark_disagreement", "flatness", "mark_flat_posteriors",
+           "mark_boundary_agreement"]
 
 
 def frame_phones(track: PhoneTrack, hop: float = 0.01) -> list[str]:
@@ -94,4 +97,22 @@ def mark_flat_posteriors(track: PhoneTrack, post: FramePosteriors, threshold: fl
         seg = fl[a:b]
         if seg.size and float(np.mean(seg > threshold)) > 0.5:
             p.confidence = min(p.confidence, float(1.0 - seg.mean()))
+    return track
+
+
+def mark_boundary_agreement(track: PhoneTrack, agreed, factor: float = 0.8) -> PhoneTrack:
+    """Lower the confidence of speech phones next to a boundary two aligners did not agree on.
+
+    ``agreed[i]`` is for the boundary between phone i and i + 1 (as returned by
+    ``align.fuse_tracks``); each phone's confidence is multiplied by ``factor``
+    once per disagreeing boundary it touches (in place; returned).
+    """
+    agreed = np.asarray(agreed, dtype=bool)
+    ph = track.phones
+    for i, ok in enumerate(agreed[: max(0, len(ph) - 1)]):
+        if ok:
+            continue
+        for p in (ph[i], ph[i + 1]):
+            if p.phone != SIL:
+                p.confidence = float(p.confidence * factor)
     return track

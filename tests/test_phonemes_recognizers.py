@@ -93,12 +93,15 @@ def test_pocketsphinx_silence_and_language(ps):
 
 def test_registry():
     av = available_recognizers()
-    assert set(av) == {"auto", "model", "pocketsphinx", "allosaurus"}
+    assert set(av) == {"auto", "model", "pocketsphinx", "allosaurus", "fused"}
     assert av["pocketsphinx"].startswith("ready")
     assert av["auto"].startswith("ready")
     with pytest.raises(RecognizerError, match="unknown recogniser 'nope'"):
         get_recognizer("nope")
-    assert get_recognizer("auto").name in ("model", "pocketsphinx")
+    both = av["model"].startswith("ready") and av["pocketsphinx"].startswith("ready")
+    assert av["fused"].startswith("ready") == both
+    assert get_recognizer("auto").name == ("fused" if both else "model" if av["model"].startswith("ready")
+                                           else "pocketsphinx")
 
 
 def test_g2p_english_dictionary_and_fallback():
