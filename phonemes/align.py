@@ -33,7 +33,7 @@ REFINE_STRENGTH = 1.0  # sub-frame boundary refinement (see refine_boundaries)
 __all__ = [
     "AlignmentError", "forced_align", "decode", "spikes_to_segments", "ctc_greedy",
     "phone_similarity", "similar_labels", "emission_matrix", "posterior_confidence",
-    "refine_boundaries", "fuse_tracks",
+    "refine_boundaries", "fuse_tracks", "pronunciation_score",
 ]
 
 
@@ -190,6 +190,7 @@ def forced_align(
     recognizer: str = "",
     language: str = "eng",
     refine: float = REFINE_STRENGTH,
+    variants="auto",
 ) -> PhoneTrack:
     """Viterbi alignment of the IPA ``phones`` over ``post``.
 
@@ -205,9 +206,116 @@ def forced_align(
     (widened automatically if the alignment does not reach the end).
     ``refine``: move each boundary off the 10 ms frame grid to where the two
     phones' scores cross (:func:`refine_boundaries`; 0 keeps the grid).
+    ``variants``: other pronunciations per word, ``{word: [[IPA phones], ...]}``;
+    "auto" (English only) takes them from the CMU dictionary for the words whose
+    phones are the dictionary's first pronunciation; None: no variants. After a
+    first alignment, each such word's frames are rescored with every variant
+    (:func:`pronunciation_score`) and the clip realigned with the best ones
+    (chosen when better by more than ``VARIANT_MARGIN``).
     Returns a PhoneTrack with phones (SIL in pauses), words, and a confidence
     per phone from the posteriors.
     """
+    kw = dict(optional_silence=optional_silence, min_duration=min_duration, silence_penalty=silence_penalty,
+              beam=beam, duration=duration, recognizer=recognizer, language=language, refine=refine)
+    track = _forced_align_once(post, phones, words, **kw)
+    if variants is None or not words or not any(w for w, _ in words):
+        return track
+    if isinstance(variants, str):
+        if variants != "auto":
+            raise AlignmentError(f"variants must be 'auto', None or a dict, not {variants!r}")
+        if (language or "").lower() not in ("eng", "en", "en-us", "english"):
+            return track
+        variants = _dictionary_variants(words, [normalize(p) for p in phones])
+    if not variants:
+        return track
+    new_phones, new_words = _choose_variants(post, [normalize(p) for p in phones], words, track, variants)
+    if new_phones is None:
+        return track
+    return _forced_align_once(post, new_phones, new_words, **kw)
+
+
+VARIANT_MARGIN = 2.0  # log-score a pronunciation variant must win by (chosen on train data)
+
+
+def pronunciation_score(E: np.ndarray) -> float:
+    """Best score of a left-to-right path through the columns of ``E`` [frames, phones] (each phone >= 1 frame)."""
+    L, n = E.shape
+    if n == 0 or n > L:
+        return NEG
+    d = np.full(n, NEG, dtype=np.float64)
+    d[0] = E[0, 0]
+    for t in range(1, L):
+        d[1:] = np.maximum(d[1:], d[:-1])
+        d += E[t]
+    return float(d[-1])
+
+
+@lru_cache(maxsize=1)
+def _cmu_all() -> dict[str, tuple[tuple[str, ...], ...]]:
+    from .g2p import cmudict_path
+    from .phoneset import arpabet_to_ipa
+
+    out: dict[str, list] = {}
+    try:
+        f = open(cmudict_path(), encoding="utf-8")
+    except (OSError, ImportError):
+        return {}
+    with f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 2:
+                continue
+            try:
+                pron = tuple(arpabet_to_ipa(p) for p in parts[1:])
+            except KeyError:
+                continue
+            out.setdefault(parts[0].split("(")[0], []).append(pron)
+    return {w: tuple(v) for w, v in out.items() if len(v) > 1}
+
+
+def _dictionary_variants(words, phones) -> dict[str, list[list[str]]]:
+    try:
+        d = _cmu_all()
+    except Exception:  # noqa: BLE001 - no dictionary: no variants
+        return {}
+    out, pos = {}, 0
+    for w, n in words:
+        key = (w or "").lower()
+        vs = d.get(key) or d.get(key.strip("'"))
+        if vs and [normalize(p) for p in vs[0]] == list(phones[pos:pos + n]):
+            out[w] = [list(v) for v in vs]
+        pos += n
+    return out
+
+
+def _choose_variants(post, phones, words, track, variants):
+    """Per word with variants, the pronunciation scoring best over the word's aligned frames."""
+    hop = float(post.hop)
+    spans = iter(track.words)
+    new_phones, new_words, pos, changed = [], [], 0, False
+    cur = next(spans, None)
+    for w, n in words:
+        ph = list(phones[pos:pos + n])
+        pos += n
+        span = None
+        if w and cur is not None and cur.text == w:
+            span, cur = cur, next(spans, None)
+        vs = variants.get(w) if span is not None else None
+        if vs and SIL not in ph:
+            a = int(round(span.start / hop))
+            b = max(a + 1, int(round(span.end / hop)))
+            cands = [ph] + [[normalize(p) for p in v] for v in vs if [normalize(p) for p in v] != ph]
+            scores = [pronunciation_score(emission_matrix(post, c)[a:b]) for c in cands]
+            j = int(np.argmax(scores))
+            if j > 0 and scores[j] > scores[0] + VARIANT_MARGIN:
+                ph, changed = cands[j], True
+        new_phones.extend(ph)
+        new_words.append((w, len(ph)))
+    return (new_phones, new_words) if changed else (None, None)
+
+
+def _forced_align_once(post, phones, words, *, optional_silence, min_duration, silence_penalty, beam, duration,
+                       recognizer, language, refine) -> PhoneTrack:
     lp = np.asarray(post.log_probs, dtype=np.float32)
     if lp.ndim != 2 or lp.shape[1] != len(post.labels):
         raise AlignmentError(f"log_probs must be [frames, {len(post.labels)}], got {lp.shape}")

@@ -289,3 +289,24 @@ def test_fuse_tracks_averages_agreeing_boundaries_only():
     assert agreed.tolist() == [True, False, False] and out.phones[1].start == pytest.approx(0.10)
     out, agreed = fuse_tracks(a, b, weight=0.5, secondary_offset=0.1, max_gap=0.06)
     assert not agreed.any() and out.phones[1].start == pytest.approx(0.10)
+
+
+def test_pronunciation_variants_from_the_dictionary():
+    labels = ["sil", "ð", "ʌ", "i", "aɪ", "ɝ"]
+    truth = [("sil", 8), ("aɪ", 12), ("ð", 6), ("ɝ", 10), ("sil", 8)]  # "either" said the other way
+    post = _post_from_truth(truth, labels=labels, noise=0.2)
+    first = ["i", "ð", "ɝ"]  # the dictionary's first pronunciation
+    plain = forced_align(post, first, words=[("either", 3)], variants=None)
+    assert [p.phone for p in plain.phones if p.phone != SIL] == first
+    tr = forced_align(post, first, words=[("either", 3)])
+    assert [p.phone for p in tr.phones if p.phone != SIL] == ["aɪ", "ð", "ɝ"]
+    assert [p.word for p in tr.phones if p.phone != SIL] == ["either"] * 3
+    assert tr.phones[1].start == pytest.approx(0.08, abs=0.005)
+    # given phones that are not the dictionary's first pronunciation are left alone; other languages too
+    assert [p.phone for p in forced_align(post, ["ʌ", "ð", "ɝ"], words=[("either", 3)]).phones
+            if p.phone != SIL] == ["ʌ", "ð", "ɝ"]
+    assert [p.phone for p in forced_align(post, first, words=[("either", 3)], language="fra").phones
+            if p.phone != SIL] == first
+    # explicit variants
+    tr = forced_align(post, ["ʌ", "ð", "ɝ"], words=[("x", 3)], variants={"x": [["aɪ", "ð", "ɝ"]]})
+    assert [p.phone for p in tr.phones if p.phone != SIL] == ["aɪ", "ð", "ɝ"]
