@@ -21,7 +21,7 @@ import importlib
 import importlib.util
 from typing import Protocol, runtime_checkable
 
-from .types import Audio, PhoneTrack
+from .types import SIL, Audio, PhoneTrack
 
 __all__ = ["Recognizer", "RecognizerError", "get_recognizer", "available_recognizers", "RECOGNIZER_NAMES",
            "FusedRecognizer"]
@@ -217,4 +217,9 @@ class FusedRecognizer:
         fused.recognizer = self.name
         mark_disagreement(fused, other, weight=0.3)
         mark_boundary_agreement(fused, agreed)
+        for w in fused.words:
+            cs = [p.confidence for p in fused.phones
+                  if p.phone != SIL and p.start >= w.start - 1e-9 and p.end <= w.end + 1e-9]
+            if cs:
+                w.confidence = float(min(cs))
         return fused
