@@ -166,9 +166,11 @@ class ModelRecognizer:
         return track
 
     def recognize_posteriors(self, post: FramePosteriors, transcript: str | None = None, language: str = "eng",
-                             duration: float | None = None) -> PhoneTrack:
+                             duration: float | None = None, calibrate: bool = True) -> PhoneTrack:
         """The decoding half of ``recognize`` on posteriors already computed (the pipeline keeps
-        the posteriors' mouth controls for the rigging stage)."""
+        the posteriors' mouth controls for the rigging stage). ``calibrate`` maps the raw
+        confidences to the probability that the phone's mouth shape is right (see
+        ``calibrate_confidences``)."""
         from ..phonemes import align
 
         t0 = time.perf_counter()
@@ -181,12 +183,37 @@ class ModelRecognizer:
                                        recognizer=self.name, language=language)
         else:
             track = decode_posteriors(post, duration, recognizer=self.name, language=language)
+        if calibrate:
+            calibrate_confidences(track, "forced" if transcript is not None and transcript.strip() else "free",
+                                  self.weights)
         self.last_timing["decode_s"] = time.perf_counter() - t0
         track.source = post.source
         return track
 
 
-__all__ = ["ModelRecognizer", "ModelError", "load_model", "run_network", "DEFAULT_WEIGHTS", "default_weights_path",
+def calibrate_confidences(track: PhoneTrack, mode: str, weights: str | None = None) -> PhoneTrack:
+    """Map raw phone confidences to P(mouth shape right), with the monotone curve fitted on train
+    data by ``tools/calibrate_confidence.py`` (``weights/confidence_calibration.json``, beside the
+    weights). Without that file the raw confidences stay. Word confidences follow their phones."""
+    import json
+
+    path = os.path.join(os.path.dirname(os.path.abspath(weights or DEFAULT_WEIGHTS)), "confidence_calibration.json")
+    try:
+        with open(path) as f:
+            cal = json.load(f)
+        knots, values = np.asarray(cal["knots"], float), np.asarray(cal[mode]["values"], float)
+    except (OSError, KeyError, ValueError, TypeError):
+        return track
+    for p in track.phones:
+        p.confidence = float(np.interp(p.confidence, knots, values))
+    for w in track.words:
+        inside = [p.confidence for p in track.phones if p.start >= w.start - 1e-6 and p.end <= w.end + 1e-6]
+        if inside:
+            w.confidence = min(inside)
+    return track
+
+
+__all__ = ["ModelRecognizer", "calibrate_confidences", "ModelError", "load_model", "run_network", "DEFAULT_WEIGHTS", "default_weights_path",
            "weights_status", "decode_posteriors", "fuse_visemes"]
 
 

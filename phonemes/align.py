@@ -163,6 +163,30 @@ def posterior_confidence(scores: np.ndarray) -> float:
     return float(np.clip(np.mean(np.exp(np.minimum(scores, 0.0))), 0.0, 1.0))
 
 
+def mouth_probs(lp: np.ndarray, labels: list[str]) -> np.ndarray:
+    """Per-frame probability of each mouth shape (VISEMES): the posterior mass of the labels
+    that look alike on the lips. [T, len(VISEMES)]."""
+    from .visemes import VISEMES, viseme_for_phone
+
+    group = np.zeros((len(labels), len(VISEMES)), dtype=np.float32)
+    for k, lab in enumerate(labels):
+        group[k, VISEMES.index(viseme_for_phone(lab))] = 1.0
+    return np.exp(np.minimum(lp, 0.0)).astype(np.float32) @ group
+
+
+def _mouth_confidence(pv_seg: np.ndarray, phone: str) -> float:
+    """How sure the mouth shape of one segment is: the mean probability of its shape, blended
+    with how often that shape is (within a factor 2 of) the likeliest one. Confusions that
+    look alike on the lips (m/b/p, t/d/n) do not lower it: the animation would not change."""
+    from .visemes import VISEMES, viseme_for_phone
+
+    if pv_seg.size == 0:
+        return 0.0
+    col = pv_seg[:, VISEMES.index(viseme_for_phone(phone))]
+    top_share = np.mean(col >= 0.5 * pv_seg.max(axis=1))
+    return float(np.clip(0.5 * col.mean() + 0.5 * top_share, 0.0, 1.0))
+
+
 def _relative_confidence(lp_seg: np.ndarray, score_seg: np.ndarray) -> float:
     """Mean posterior of the chosen phone, blended with how often it is the best label."""
     if score_seg.size == 0:
@@ -414,13 +438,13 @@ def _forced_align_once(post, phones, words, *, optional_silence, min_duration, s
     btimes = change * hop
     if refine and change.size:
         btimes = refine_boundaries(E, change, seg_cols, hop, strength=refine)
+    pv = mouth_probs(lp, post.labels)
     out: list[TimedPhone] = []
     wspans: dict[int, list[int]] = {}
     for k, (a, b) in enumerate(zip(starts, ends)):
         u = int(upath[a])
         ph, _, wi = units[u]
-        seg_scores = E[a:b, unit_col[u]]
-        conf = _relative_confidence(lp[a:b], seg_scores)
+        conf = _mouth_confidence(pv[a:b], ph)
         t0 = float(btimes[k - 1]) if k > 0 else 0.0
         t1 = float(btimes[k]) if b < T else dur
         word = words[wi][0] if wi >= 0 and words[wi][0] else None
@@ -673,11 +697,12 @@ def decode(
     change = np.flatnonzero(np.diff(labels_path)) + 1
     starts = np.concatenate([[0], change])
     ends = np.concatenate([change, [T]])
+    pv = mouth_probs(lp, post.labels)
     out: list[TimedPhone] = []
     for a, b in zip(starts, ends):
         kk = int(labels_path[a])
-        conf = _relative_confidence(lp[a:b], lp[a:b, kk])
         ph = names[kk]
+        conf = _mouth_confidence(pv[a:b], ph)
         t1 = b * hop if b < T else dur
         if out and out[-1].phone == ph:  # two labels with the same IPA form
             out[-1].end = t1
