@@ -33,16 +33,18 @@ def _centis(t: float) -> float:
     return round(t * 100.0) / 100.0
 
 
-def rhubarb_cues(visemes: VisemeTrack) -> list[tuple[float, float, str]]:
-    """Cues on Rhubarb's centisecond grid, contiguous from 0 to the duration, no empty cues."""
-    dur = _centis(visemes.duration)
+def grid_cues(visemes: VisemeTrack, rate: float) -> list[tuple[int, int, str]]:
+    """Cues on a grid of ``rate`` ticks per second (100: Rhubarb's centiseconds; fps: frames),
+    as (start tick, end tick, shape): contiguous from 0 to the duration, no empty cues, rest (X)
+    filling any gap at the start or the end."""
+    total = int(round(visemes.duration * rate))
     out: list[list] = []
     for c in visemes.cues:
-        s, e = _centis(c.start), min(_centis(c.end), dur)
+        s, e = int(round(c.start * rate)), min(int(round(c.end * rate)), total)
         if out:
             s = out[-1][1]
         elif s > 0:
-            out.append([0.0, s, "X"])
+            out.append([0, s, "X"])
         if e <= s:
             continue
         if out and out[-1][2] == c.viseme:
@@ -50,13 +52,18 @@ def rhubarb_cues(visemes: VisemeTrack) -> list[tuple[float, float, str]]:
         else:
             out.append([s, e, c.viseme])
     if not out:
-        out = [[0.0, dur, "X"]]
-    if out[-1][1] < dur:
+        out = [[0, max(total, 1), "X"]]
+    if out[-1][1] < total:
         if out[-1][2] == "X":
-            out[-1][1] = dur
+            out[-1][1] = total
         else:
-            out.append([out[-1][1], dur, "X"])
-    return [(float(s), float(e), v) for s, e, v in out]
+            out.append([out[-1][1], total, "X"])
+    return [(int(s), int(e), v) for s, e, v in out]
+
+
+def rhubarb_cues(visemes: VisemeTrack) -> list[tuple[float, float, str]]:
+    """Cues on Rhubarb's centisecond grid (seconds), contiguous from 0 to the duration."""
+    return [(s / 100.0, e / 100.0, v) for s, e, v in grid_cues(visemes, 100)]
 
 
 def export_rhubarb_json(phones: PhoneTrack, visemes: VisemeTrack, sound_file: str = "") -> str:
@@ -179,32 +186,9 @@ PAPAGAYO_TO_VISEME["U"] = "F"
 DEFAULT_FPS = 24.0
 
 
-def _frame_cues(visemes: VisemeTrack, fps: float) -> list[tuple[int, int, str]]:
-    """(start frame, end frame, shape) on the frame grid, contiguous, no empty cues."""
-    out: list[list] = []
-    for c in visemes.cues:
-        s, e = int(round(c.start * fps)), int(round(c.end * fps))
-        if out:
-            s = out[-1][1]
-        elif s > 0:
-            out.append([0, s, "X"])
-        if e <= s:
-            continue
-        if out and out[-1][2] == c.viseme:
-            out[-1][1] = e
-        else:
-            out.append([s, e, c.viseme])
-    total = int(round(visemes.duration * fps))
-    if not out:
-        out = [[0, max(total, 1), "X"]]
-    if out[-1][1] < total:
-        out.append([out[-1][1], total, "X"])
-    return [(int(s), int(e), v) for s, e, v in out]
-
-
 def export_moho_dat(phones: PhoneTrack, visemes: VisemeTrack, sound_file: str = "", fps: float = DEFAULT_FPS) -> str:
     """Moho switch data: ``MohoSwitch1`` then ``frame mouth`` lines (frames from 1)."""
-    cues = _frame_cues(visemes, fps)
+    cues = grid_cues(visemes, fps)
     lines = ["MohoSwitch1"] + [f"{s + 1} {VISEME_TO_PAPAGAYO[v]}" for s, _e, v in cues]
     if cues[-1][2] != "X":
         lines.append(f"{cues[-1][1] + 1} rest")
@@ -238,7 +222,7 @@ def export_papagayo_pgo(phones: PhoneTrack, visemes: VisemeTrack, sound_file: st
     """Papagayo (and Papagayo-NG) project, ``lipsync version 1``: one voice, one phrase per
     stretch of words between pauses, each word with its mouths (Preston Blair set)."""
     fr = lambda t: int(round(t * fps))  # noqa: E731
-    cues = _frame_cues(visemes, fps)
+    cues = grid_cues(visemes, fps)
     total = fr(phones.duration if phones is not None else visemes.duration)
     words = list(phones.words) if phones is not None else []
     if not words:  # no words known: one pseudo-word per stretch of speech

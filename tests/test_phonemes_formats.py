@@ -64,7 +64,7 @@ def test_moho_round_trip_on_frame_grid(tmp_path):
     text = export("moho", track, vis)
     assert text.splitlines()[0] == "MohoSwitch1" and text.splitlines()[1] == "1 rest"
     _, back = formats.load_moho_dat(text)
-    want = [(round(s / FPS, 6), round(e / FPS, 6), v) for s, e, v in formats._frame_cues(vis, FPS)]
+    want = [(round(s / FPS, 6), round(e / FPS, 6), v) for s, e, v in formats.grid_cues(vis, FPS)]
     # switch data has no end time: the closing rest lasts one frame after import
     assert _cues(back)[:-1] == want[:-1] and _cues(back)[-1][::2] == want[-1][::2]
     assert export("moho", track, back) == text
@@ -83,7 +83,7 @@ def test_papagayo_round_trip(tmp_path):
     assert back.source == "voice.wav"
     assert [(w.text, round(w.start * FPS), round(w.end * FPS)) for w in ptrack.words] == \
            [(w.text, round(w.start * FPS), round(w.end * FPS)) for w in track.words]
-    want = [(round(s / FPS, 6), round(e / FPS, 6), v) for s, e, v in formats._frame_cues(vis, FPS)]
+    want = [(round(s / FPS, 6), round(e / FPS, 6), v) for s, e, v in formats.grid_cues(vis, FPS)]
     assert _cues(back) == want
     assert ptrack.duration == pytest.approx(track.duration)
     assert export("papagayo", ptrack, back, "voice.wav") == text
