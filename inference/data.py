@@ -267,26 +267,11 @@ def build_cache(name: str, jobs, n_aug: int, cache_dir: str = DEFAULT_CACHE, bab
     n = 0
     errors = 0
     args = [(k, it, n_aug, babble_paths, first_aug, with_clean) for k, it in jobs]
-    if workers > 1:
-        import multiprocessing as mp
 
-        ctx = mp.get_context("fork")
-        with ctx.Pool(workers) as pool:
-            results = pool.imap(_work, args, chunksize=4)
-            for i, res in enumerate(results):
-                for r in res:
-                    if r[0] == "error":
-                        errors += 1
-                        continue
-                    _, uid, tag, spk, desc, ex = r
-                    starts.append(n); n += len(ex["feats"])
-                    feats.append(ex["feats"]); ph.append(ex["phone"]); vi.append(ex["vis"]); ct.append(ex["ctl"])
-                    ids.append(uid); groups.append(f"{tag}|{spk}"); descs.append(desc)
-                if (i + 1) % 200 == 0:
-                    log(f"  {name}: {i + 1}/{len(args)} utterances, {n / 100 / 60:.1f} min of frames")
-    else:
-        for a in args:
-            for r in _work(a):
+    def collect(results):
+        nonlocal n, errors
+        for i, res in enumerate(results):
+            for r in res:
                 if r[0] == "error":
                     errors += 1
                     continue
@@ -294,6 +279,16 @@ def build_cache(name: str, jobs, n_aug: int, cache_dir: str = DEFAULT_CACHE, bab
                 starts.append(n); n += len(ex["feats"])
                 feats.append(ex["feats"]); ph.append(ex["phone"]); vi.append(ex["vis"]); ct.append(ex["ctl"])
                 ids.append(uid); groups.append(f"{tag}|{spk}"); descs.append(desc)
+            if (i + 1) % 200 == 0:
+                log(f"  {name}: {i + 1}/{len(args)} utterances, {n / 100 / 60:.1f} min of frames")
+
+    if workers > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("fork").Pool(workers) as pool:
+            collect(pool.imap(_work, args, chunksize=4))
+    else:
+        collect(map(_work, args))
     if not feats:
         raise RuntimeError(f"no usable utterances for {name} ({errors} errors)")
     tmp = path + ".tmp.npz"

@@ -17,14 +17,18 @@ import time
 from .data import DEFAULT_CACHE, DEFAULT_DATA, build_cache, load_split, synth_jobs
 
 
-def prepare(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, n_aug: int = 1,
-            synth_per_voice: int = 250, workers: int = 2, limit: int | None = None, log=print) -> dict:
-    t0 = time.time()
+def _train_sources(data_dir: str):
+    """(unlabelled utterances, babble-noise audio paths drawn from them, cathy train, speechocean762 train)."""
     os.environ.setdefault("LIPSYNC_DATA", data_dir)
     unl = load_split("librispeech_unlabelled", "all", data_dir)
     babble = [u.audio_path for u in unl[:: max(len(unl) // 20, 1)][:20]]
-    cathy = load_split("cathy", "train", data_dir)
-    so = load_split("speechocean762", "train", data_dir)
+    return unl, babble, load_split("cathy", "train", data_dir), load_split("speechocean762", "train", data_dir)
+
+
+def prepare(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, n_aug: int = 1,
+            synth_per_voice: int = 250, workers: int = 2, limit: int | None = None, log=print) -> dict:
+    t0 = time.time()
+    unl, babble, cathy, so = _train_sources(data_dir)
     if limit:
         cathy, so, unl = cathy[:limit], so[:limit], unl[: max(limit // 4, 1)]
         synth_per_voice = min(synth_per_voice, limit)
@@ -45,11 +49,7 @@ def prepare_aug2(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, w
                  limit: int | None = None, log=print) -> dict:
     """A second augmented copy (draw 1, no clean copy) of the cathy and speechocean762 train splits."""
     t0 = time.time()
-    os.environ.setdefault("LIPSYNC_DATA", data_dir)
-    unl = load_split("librispeech_unlabelled", "all", data_dir)
-    babble = [u.audio_path for u in unl[:: max(len(unl) // 20, 1)][:20]]
-    cathy = load_split("cathy", "train", data_dir)
-    so = load_split("speechocean762", "train", data_dir)
+    _unl, babble, cathy, so = _train_sources(data_dir)
     if limit:
         cathy, so = cathy[:limit], so[:limit]
     paths = {

@@ -19,7 +19,6 @@ handful of array operations over all states.
 """
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 import numpy as np
@@ -32,7 +31,7 @@ REFINE_STRENGTH = 1.0  # sub-frame boundary refinement (see refine_boundaries)
 
 __all__ = [
     "AlignmentError", "forced_align", "decode", "spikes_to_segments", "ctc_greedy",
-    "phone_similarity", "similar_labels", "emission_matrix", "posterior_confidence",
+    "phone_similarity", "similar_labels", "emission_matrix",
     "refine_boundaries", "fuse_tracks", "pronunciation_score",
 ]
 
@@ -156,13 +155,6 @@ def emission_matrix(post: FramePosteriors, targets: list[str]) -> np.ndarray:
     return out
 
 
-def posterior_confidence(scores: np.ndarray) -> float:
-    """Confidence of one segment from its per-frame log-scores: mean posterior, in [0, 1]."""
-    if scores.size == 0:
-        return 0.0
-    return float(np.clip(np.mean(np.exp(np.minimum(scores, 0.0))), 0.0, 1.0))
-
-
 def mouth_probs(lp: np.ndarray, labels: list[str]) -> np.ndarray:
     """Per-frame probability of each mouth shape (VISEMES): the posterior mass of the labels
     that look alike on the lips. [T, len(VISEMES)]."""
@@ -185,16 +177,6 @@ def _mouth_confidence(pv_seg: np.ndarray, phone: str) -> float:
     col = pv_seg[:, VISEMES.index(viseme_for_phone(phone))]
     top_share = np.mean(col >= 0.5 * pv_seg.max(axis=1))
     return float(np.clip(0.5 * col.mean() + 0.5 * top_share, 0.0, 1.0))
-
-
-def _relative_confidence(lp_seg: np.ndarray, score_seg: np.ndarray) -> float:
-    """Mean posterior of the chosen phone, blended with how often it is the best label."""
-    if score_seg.size == 0:
-        return 0.0
-    p = np.exp(np.minimum(score_seg, 0.0))
-    best = lp_seg.max(axis=1)
-    top_share = np.mean(score_seg >= best - math.log(2.0))  # within a factor 2 of the best label
-    return float(np.clip(0.5 * p.mean() + 0.5 * top_share, 0.0, 1.0))
 
 
 # --------------------------------------------------------------------------
