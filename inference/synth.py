@@ -115,5 +115,55 @@ def onset_lags(samples: np.ndarray, segs, sr: int = 16000) -> list[float]:
     return lags
 
 
+# ---------------------------------------------------------------- all engines
+# A voice is named "engine:voice" (e.g. "flite:slt", "espeak:en-us+m3", "piper:joe", "festival:slt_hts").
+# Each engine module gives VOICES, OFFSETS ("engine:voice" -> seconds added), available() and
+# synthesize(text, voice, apply_offset=True) -> (float32 samples at 16 kHz, [(start, end, ipa)]).
+ENGINES = ("flite", "espeak", "piper", "festival")
+
+
+def _engine(name: str):
+    if name == "flite":
+        import sys
+
+        return sys.modules[__name__]
+    if name == "espeak":
+        from . import synth_espeak as m
+    elif name == "piper":
+        from . import synth_piper as m
+    elif name == "festival":
+        from . import synth_festival as m
+    else:
+        raise SynthError(f"unknown synthesis engine {name!r}; use one of {ENGINES}")
+    return m
+
+
+VOICES = tuple(f"flite:{v}" for v in FLITE_VOICES)
+OFFSETS = ENGINE_OFFSETS
+
+
+def available() -> bool:
+    return flite_available()
+
+
+def synthesize(text: str, voice: str, apply_offset: bool = True):
+    """Speak ``text`` with ``voice`` ("engine:voice"); (float32 samples at 16 kHz, [(start, end, ipa)])."""
+    if voice.startswith("flite:"):
+        return synthesize_flite(text, voice.split(":", 1)[1], apply_offset)
+    engine, _, name = voice.partition(":")
+    return _engine(engine).synthesize(text, name, apply_offset)
+
+
+def engine_voices(engine: str) -> tuple:
+    """The voices ("engine:voice") of an engine, or () when the engine is not installed here."""
+    m = _engine(engine)
+    try:
+        ok = m.available()
+    except Exception:
+        ok = False
+    return tuple(m.VOICES) if ok else ()
+
+
 __all__ = ["FLITE_VOICES", "ENGINE_OFFSETS", "SynthError", "synthesize_flite", "parse_psdur", "onset_lags",
-           "flite_available", "festival_phone_to_ipa"]
+           "flite_available", "festival_phone_to_ipa", "ENGINES", "synthesize", "engine_voices", "VOICES",
+           "OFFSETS", "available"]
