@@ -84,10 +84,11 @@ def _convert(label: str, alphabet: str) -> str:
 
 
 # The emuR "ae" database's SAMPA variant (Australian English). Stop closures and
-# their release ("H") are separate there; releases are merged into the stop.
+# their release ("H") are separate there; releases are merged into the stop. Labels not
+# listed are plain X-SAMPA (e.g. "E" = ɛ, the DRESS vowel, ARPAbet EH in the other corpora).
 _EMU = {
     "H#": SIL, "V": "ɐ", "@:": "ɜː", "ai": "ɑe", "ei": "æɪ", "Ow": "əʉ", "@u": "əʉ", "A": "ɐː",
-    "O": "ɔ", "Or": "ɔ", "On": "ɔ", "Om": "ɔ", "E": "e", "I": "ɪ", "i:": "iː", "u:": "ʉː", "o:": "oː",
+    "O": "ɔ", "Or": "ɔ", "On": "ɔ", "Om": "ɔ", "I": "ɪ", "i:": "iː", "u:": "ʉː", "o:": "oː",
     "N": "ŋ", "NH": "ŋ", "S": "ʃ", "Z": "ʒ", "D": "ð", "T": "θ", "db": "b", "dH": "d", "pt": "p",
     "kt": "k", "zs": "z", "r": "ɹ", "j": "j", "@": "ə",
 }
