@@ -219,16 +219,16 @@ def _work(args):
             return [("error", f"{u.id}: {exc}")]
         segs = u.phones
         tag = u.corpus
-    else:  # synthetic
-        from .synth import synthesize_flite
+    else:  # synthetic: voice "engine:voice" (a bare name is a flite voice)
+        from .synth import synthesize
 
         text, voice, uid = item
+        tag = voice if ":" in voice else f"flite:{voice}"
         try:
-            x, segs = synthesize_flite(text, voice)
+            x, segs = synthesize(text, tag)
         except Exception as exc:
             return [("error", f"{uid}: {exc}")]
-        tag = f"flite:{voice}"
-        u = Utt(uid, None, segs, text, f"flite:{voice}", tag)
+        u = Utt(uid, None, segs, text, tag, tag)
     if with_clean:
         out.append(("ok", u.id, tag, u.speaker, "clean", make_example(x, segs)))
     babble = _babble(babble_paths)
@@ -301,7 +301,9 @@ def build_cache(name: str, jobs, n_aug: int, cache_dir: str = DEFAULT_CACHE, bab
 
 
 def synth_jobs(texts: list[str], voices=None, per_voice: int | None = None, seed: int = 0):
-    """(kind, item) jobs speaking ``texts`` with each flite voice (a different shuffled subset per voice)."""
+    """(kind, item) jobs speaking ``texts`` with each voice (a different shuffled subset per voice).
+
+    ``voices``: flite voice names ("slt", the default set) or "engine:voice" names (``inference.synth``)."""
     from .synth import FLITE_VOICES
 
     voices = voices or FLITE_VOICES
@@ -309,8 +311,9 @@ def synth_jobs(texts: list[str], voices=None, per_voice: int | None = None, seed
     for vi_, v in enumerate(voices):
         rng = np.random.default_rng(seed + vi_)
         order = rng.permutation(len(texts))[: per_voice or len(texts)]
+        uid_voice = v.replace(":", "_").replace("+", "_")
         for i in order:
-            jobs.append(("synth", (texts[i], v, f"{v}_{i:05d}")))
+            jobs.append(("synth", (texts[i], v, f"{uid_voice}_{i:05d}")))
     return jobs
 
 

@@ -62,6 +62,41 @@ def prepare_aug2(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, w
     return paths
 
 
+def more_synth_voices() -> tuple:
+    """The voices of the second synthetic set: every voice of espeak-ng, Piper and festival (all required)."""
+    from .synth import SynthError, _engine
+
+    voices = []
+    for engine in ("espeak", "piper", "festival"):
+        try:
+            m = _engine(engine)
+            ok = m.available()
+        except (ImportError, SynthError):
+            ok = False
+        if not ok:
+            raise SynthError(f"synthesis engine {engine!r} is not installed; the training recipe needs it: "
+                             "run `bash tools/setup_train.sh` (Debian festival + voices, Piper, espeak-ng)")
+        voices += list(m.VOICES)
+    return tuple(voices)
+
+
+def prepare_synth_more(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, per_voice: int = 120,
+                       workers: int = 2, limit: int | None = None, log=print) -> dict:
+    """A second synthetic set: espeak-ng, Piper and festival voices on the train prompts (clean + 1 augmented)."""
+    t0 = time.time()
+    _unl, babble, cathy, so = _train_sources(data_dir)
+    if limit:
+        cathy, so = cathy[:limit], so[:limit]
+        per_voice = min(per_voice, limit)
+    texts = sorted({u.text for u in cathy + so if u.text and len(u.text.split()) >= 3})
+    voices = more_synth_voices()
+    log(f"second synthetic set: {len(voices)} voices x {per_voice} prompts: {', '.join(voices)}")
+    path = build_cache("synth_more", synth_jobs(texts, voices, per_voice=per_voice, seed=100), 1, cache_dir, babble,
+                       workers, log)
+    log(f"prepared the second synthetic set in {time.time() - t0:.0f} s")
+    return {"synth_more": path}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cache", default=DEFAULT_CACHE)

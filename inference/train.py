@@ -170,12 +170,14 @@ def pseudo_label(model, src: "Source", threshold: float = 0.9) -> float:
 
 def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, steps=2000, pseudo_steps=400,
           batch=24, crop=400, lr=2e-3, seed=1234, threads=2, hidden=144, channels=192, eval_every=500,
-          dev_limit=None, prepare_limit=None, log_file=None, init=None, warmup=100, lip_boost=1.0, aug2=False):
+          dev_limit=None, prepare_limit=None, log_file=None, init=None, warmup=100, lip_boost=1.0, aug2=False,
+          synth_more=0.0):
     """Train from scratch, or (``init``) continue from saved weights (same architecture, normalisation kept).
 
     ``lip_boost`` multiplies the loss weight of the lip visemes (A closed, G lip-to-teeth) and of their phones
-    (p b m, f v); ``aug2`` adds a second augmented copy of the real train utterances to the mix."""
-    from .prepare import prepare, prepare_aug2
+    (p b m, f v); ``aug2`` adds a second augmented copy of the real train utterances to the mix; ``synth_more``
+    (a sampling share, 0 = off) adds the espeak-ng / Piper / festival voices (``prepare.prepare_synth_more``)."""
+    from .prepare import prepare, prepare_aug2, prepare_synth_more
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -192,7 +194,7 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
     t0 = time.time()
     log(f"train: steps={steps} pseudo_steps={pseudo_steps} batch={batch} crop={crop} lr={lr} seed={seed} "
         f"hidden={hidden} channels={channels} threads={threads} cache={cache_dir} init={init} warmup={warmup} "
-        f"lip_boost={lip_boost} aug2={aug2}")
+        f"lip_boost={lip_boost} aug2={aug2} synth_more={synth_more}")
     paths = prepare(cache_dir, data_dir, limit=prepare_limit, log=log)
     sources = [Source(paths["speechocean762"], "speechocean762"), Source(paths["cathy"], "cathy"),
                Source(paths["synth"], "synth")]
@@ -202,6 +204,10 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
         sources += [Source(paths["speechocean762_aug2"], "speechocean762_aug2"),
                     Source(paths["cathy_aug2"], "cathy_aug2")]
         weights = np.array([0.35, 0.15, 0.2, 0.2, 0.1])
+    if synth_more > 0:
+        paths.update(prepare_synth_more(cache_dir, data_dir, limit=prepare_limit, log=log))
+        sources.append(Source(paths["synth_more"], "synth_more"))
+        weights = np.concatenate([weights * (1.0 - synth_more), [synth_more]])
     for s, w in zip(sources, weights):
         log(f"source {s.name}: {len(s)} examples, {s.lengths.sum() / 6000:.1f} min, sampling weight {w}")
     dev = load_dev(data_dir, dev_limit)
@@ -308,12 +314,15 @@ def main(argv=None):
     ap.add_argument("--lip-boost", type=float, default=1.0,
                     help="loss weight factor for closed (A) / lip-to-teeth (G) visemes and p b m f v phones")
     ap.add_argument("--aug2", action="store_true", help="add a second augmented copy of cathy / speechocean762")
+    ap.add_argument("--synth-more", type=float, default=0.0,
+                    help="sampling share of the espeak-ng / Piper / festival voices (0 = not used; needs "
+                         "tools/setup_train.sh)")
     a = ap.parse_args(argv)
     if a.init and os.path.abspath(a.init) == os.path.abspath(os.path.join(a.out, "visemenet.pt")):
         ap.error("--init must not be the file this run writes (--out/visemenet.pt); copy it elsewhere first")
     train(a.cache, a.data, a.out, a.steps, a.pseudo_steps, a.batch, a.crop, a.lr, a.seed, a.threads, a.hidden,
           a.channels, a.eval_every, a.dev_limit, a.prepare_limit, init=a.init, warmup=a.warmup,
-          lip_boost=a.lip_boost, aug2=a.aug2)
+          lip_boost=a.lip_boost, aug2=a.aug2, synth_more=a.synth_more)
 
 
 if __name__ == "__main__":

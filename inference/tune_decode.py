@@ -60,15 +60,19 @@ def score(items, **kw):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=40, help="augmented utterances per corpus")
     ap.add_argument("--weights", default=None)
     ap.add_argument("--cache", default=DEFAULT_CACHE)
+    ap.add_argument("--min-frames", type=int, nargs="+", default=[2, 3])
+    ap.add_argument("--penalty", type=float, nargs="+", default=[0.0, 1.0, 2.0])
+    ap.add_argument("--viseme-weight", type=float, nargs="+", default=[0.0, 0.5, 1.0])
+    ap.add_argument("--closure-bias", type=float, nargs="+", default=[0.0, 1.0, 2.0, 3.0])
     a = ap.parse_args(argv)
     items = load_items(a.n, a.weights, a.cache)
     print(f"{len(items)} augmented train utterances")
     rows = []
-    for mf, pen, vw, cb in itertools.product((2, 3), (0.0, 1.0, 2.0), (0.0, 0.5, 1.0), (0.0, 1.0, 2.0, 3.0)):
+    for mf, pen, vw, cb in itertools.product(a.min_frames, a.penalty, a.viseme_weight, a.closure_bias):
         s, f1 = score(items, min_frames=mf, switch_penalty=pen, viseme_weight=vw, closure_bias=cb)
         rows.append((s["acc5"] + f1, mf, pen, vw, cb))
         print(f"min_frames {mf} penalty {pen:.1f} viseme_weight {vw:.1f} closure_bias {cb:.1f}: acc5 {s['acc5']:.3f} "
