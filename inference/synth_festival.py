@@ -41,8 +41,8 @@ INSTALL = (f"`apt-get install {' '.join(PACKAGES)}` (or tools/setup_train.sh as 
 # seconds added to festival's phone times (acoustic onset after a pause minus the labelled pause end).
 # Measured 2026-11-29 on 30 ARCTIC prompts (cathy/text, every 3rd) with pauses put in (", the", ", a"),
 # the measurement of tools/synth_offsets.py (inference.synth.onset_lags on synthesize(..., apply_offset=False),
-# boundaries into stops/affricates left out), run as a scratch script:
-#   .venv/bin/python /tmp/piper_festival_offsets.py --n 30 --voices piper:joe festival:slt_hts festival:kal festival:ked
+# boundaries into stops/affricates left out); the same figures from a scratch script and from
+#   .venv/bin/python tools/synth_offsets.py --n 30 --voices piper,festival
 #   festival:slt_hts: n=41 (+8 not found) median lag +13.0 ms (IQR +10.0..+40.0 ms)
 #   festival:kal: n=49 (+3 not found) median lag +12.5 ms (IQR +6.2..+18.7 ms)
 #   festival:ked: n=49 (+3 not found) median lag +25.8 ms (IQR +14.4..+33.0 ms)

@@ -44,8 +44,8 @@ VOICES = tuple(f"piper:{v}" for v in _PACKAGES)
 # seconds added to Piper's phone times (acoustic onset after a pause minus the labelled pause end).
 # Measured 2026-11-29 on 30 ARCTIC prompts (cathy/text, every 3rd) with pauses put in (", the", ", a"),
 # the measurement of tools/synth_offsets.py (inference.synth.onset_lags on synthesize(..., apply_offset=False),
-# boundaries into stops/affricates left out), run as a scratch script:
-#   .venv/bin/python /tmp/piper_festival_offsets.py --n 30 --voices piper:joe festival:slt_hts festival:kal festival:ked
+# boundaries into stops/affricates left out); the same figures from a scratch script and from
+#   .venv/bin/python tools/synth_offsets.py --n 30 --voices piper,festival
 #   piper:joe: n=37 (+2 not found) median lag +3.4 ms (IQR -9.7..+8.8 ms)
 OFFSETS = {"piper:joe": 0.0034}
 
