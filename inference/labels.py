@@ -22,6 +22,11 @@ VISEME_INDEX = {v: i for i, v in enumerate(VISEMES)}
 IGNORE = -100  # label for frames without a usable phone (torch's default ignore_index)
 
 
+# British / Scottish / Australian phones with one clear US-English counterpart (the synthetic
+# en-gb voices and Piper speak them); the centring diphthongs (iə, eə, ʊə) stay IGNORE.
+_NEAREST = {"əʊ": "oʊ", "ʌʉ": "oʊ", "əʉ": "oʊ", "ʉ": "u", "ʉː": "u", "ʍ": "w"}
+
+
 @lru_cache(maxsize=2048)
 def phone_class(phone: str) -> int:
     """Index in PHONE_CLASSES of any IPA phone (or SIL); IGNORE when it has no English counterpart."""
@@ -30,6 +35,8 @@ def phone_class(phone: str) -> int:
         return 0
     if p in PHONE_INDEX:
         return PHONE_INDEX[p]
+    if p in _NEAREST:
+        return PHONE_INDEX[_NEAREST[p]]
     try:
         return PHONE_INDEX[phoneset.ARPABET_TO_IPA[phoneset.ipa_to_arpabet(p)]]
     except KeyError:

@@ -90,6 +90,7 @@ def prepare_synth_more(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_D
         per_voice = min(per_voice, limit)
     texts = sorted({u.text for u in cathy + so if u.text and len(u.text.split()) >= 3})
     voices = more_synth_voices()
+    os.environ.setdefault("LIPSYNC_PIPER_THREADS", "1")  # one onnxruntime thread per worker process
     log(f"second synthetic set: {len(voices)} voices x {per_voice} prompts: {', '.join(voices)}")
     path = build_cache("synth_more", synth_jobs(texts, voices, per_voice=per_voice, seed=100), 1, cache_dir, babble,
                        workers, log)
