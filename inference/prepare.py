@@ -7,6 +7,9 @@ Sources (train splits only; dev splits and check-only corpora are never read her
   labels from the engine's own timings with the per-engine offset: clean + N augmented;
 - librispeech_unlabelled: clean features only (for pseudo-labelling), and 20 of its
   voices as background-speech noise for augmentation.
+``prepare_aug2`` adds a second augmented copy of the real train utterances and
+``prepare_synth_more`` a second synthetic set (espeak-ng, Piper, festival voices; needs
+``tools/setup_train.sh``); ``train --aug2 / --synth-more`` build them when asked.
 """
 from __future__ import annotations
 

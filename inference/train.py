@@ -1,10 +1,13 @@
 """Train the audio-to-viseme model: ``python -m lipsync.inference.train``.
 
 Reproduces the shipped weights (``inference/weights/visemenet.pt``) from ``../shared/data``
-and the flite recipes: builds the feature cache (``inference.prepare``) if needed, trains
-with fixed seeds on random crops (speechocean762 : cathy : synthetic = 0.5 : 0.25 : 0.25),
-then self-trains on confident pseudo-labels of ``librispeech_unlabelled``, and writes the
-weights, ``train_log.txt`` and ``dev_metrics.json`` next to each other.
+and the synthesis recipes (flite; with ``--synth-more`` also espeak-ng, Piper and festival,
+installed by ``tools/setup_train.sh``): builds the feature cache (``inference.prepare``) if
+needed, trains with fixed seeds on random crops (speechocean762 : cathy : synthetic = 0.5 :
+0.25 : 0.25 by default), then self-trains on confident pseudo-labels of
+``librispeech_unlabelled``, and writes the weights, ``train_log.txt`` and ``dev_metrics.json``
+next to each other. The shipped weights are several warm-started stages: see
+``inference/weights/MODEL_CARD.md`` for the exact commands.
 Dev figures: cathy dev and speechocean762 dev (never trained on).
 """
 from __future__ import annotations
