@@ -174,7 +174,7 @@ def pseudo_label(model, src: "Source", threshold: float = 0.9) -> float:
 def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, steps=2000, pseudo_steps=400,
           batch=24, crop=400, lr=2e-3, seed=1234, threads=2, hidden=144, channels=192, eval_every=500,
           dev_limit=None, prepare_limit=None, log_file=None, init=None, warmup=100, lip_boost=1.0, aug2=False,
-          synth_more=0.0):
+          synth_more=0.0, pseudo_threshold=0.9):
     """Train from scratch, or (``init``) continue from saved weights (same architecture, normalisation kept).
 
     ``lip_boost`` multiplies the loss weight of the lip visemes (A closed, G lip-to-teeth) and of their phones
@@ -197,7 +197,7 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
     t0 = time.time()
     log(f"train: steps={steps} pseudo_steps={pseudo_steps} batch={batch} crop={crop} lr={lr} seed={seed} "
         f"hidden={hidden} channels={channels} threads={threads} cache={cache_dir} init={init} warmup={warmup} "
-        f"lip_boost={lip_boost} aug2={aug2} synth_more={synth_more}")
+        f"lip_boost={lip_boost} aug2={aug2} synth_more={synth_more} pseudo_threshold={pseudo_threshold}")
     paths = prepare(cache_dir, data_dir, limit=prepare_limit, log=log)
     sources = [Source(paths["speechocean762"], "speechocean762"), Source(paths["cathy"], "cathy"),
                Source(paths["synth"], "synth")]
@@ -256,8 +256,9 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
     for i in range(total):
         if i == steps and pseudo_steps > 0:
             unl = Source(paths["unlabelled"], "librispeech_unlabelled")
-            share = pseudo_label(model, unl)
-            log(f"pseudo-labels on librispeech_unlabelled: {share:.1%} of frames kept (confidence >= 0.9)")
+            share = pseudo_label(model, unl, pseudo_threshold)
+            log(f"pseudo-labels on librispeech_unlabelled: {share:.1%} of frames kept "
+                f"(confidence >= {pseudo_threshold})")
             sources = sources + [unl]
             weights = np.concatenate([weights * 0.8, [0.2]])
         for g in opt.param_groups:
@@ -320,12 +321,15 @@ def main(argv=None):
     ap.add_argument("--synth-more", type=float, default=0.0,
                     help="sampling share of the espeak-ng / Piper / festival voices (0 = not used; needs "
                          "tools/setup_train.sh)")
+    ap.add_argument("--pseudo-threshold", type=float, default=0.9,
+                    help="keep a pseudo-labelled frame when both heads are at least this confident")
     a = ap.parse_args(argv)
     if a.init and os.path.abspath(a.init) == os.path.abspath(os.path.join(a.out, "visemenet.pt")):
         ap.error("--init must not be the file this run writes (--out/visemenet.pt); copy it elsewhere first")
     train(a.cache, a.data, a.out, a.steps, a.pseudo_steps, a.batch, a.crop, a.lr, a.seed, a.threads, a.hidden,
           a.channels, a.eval_every, a.dev_limit, a.prepare_limit, init=a.init, warmup=a.warmup,
-          lip_boost=a.lip_boost, aug2=a.aug2, synth_more=a.synth_more)
+          lip_boost=a.lip_boost, aug2=a.aug2, synth_more=a.synth_more,
+          pseudo_threshold=a.pseudo_threshold)
 
 
 if __name__ == "__main__":
