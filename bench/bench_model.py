@@ -208,7 +208,12 @@ def main(argv=None):
         for name, res in out["corpora"].items():
             if name.startswith("dev_real"):
                 d = res["model"]["acc5"] - res["ps-phones"]["acc5"]
-                print(f"  {name:22s} {d * 100:+6.1f} points {'OK' if d >= 0.10 else 'BELOW 10'}")
+                extra = ""
+                for ceil in ("ps-align", "model+text"):  # what knowing the words gives, for scale
+                    if ceil in res:
+                        extra += f"; {ceil} {(res[ceil]['acc5'] - res['ps-phones']['acc5']) * 100:+.1f}"
+                print(f"  {name:22s} {d * 100:+6.1f} points {'OK' if d >= 0.10 else 'BELOW 10'}"
+                      + (f"  (with the transcript{extra})" if extra else ""))
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f, indent=1)
