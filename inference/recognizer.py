@@ -217,12 +217,12 @@ __all__ = ["ModelRecognizer", "calibrate_confidences", "ModelError", "load_model
            "weights_status", "decode_posteriors", "fuse_visemes"]
 
 
-# Free-decoding settings, chosen on augmented train utterances (never dev) for the v1.2 weights with
-# ``python -m lipsync.inference.tune_decode --n 40 --min-frames 2 3 4 --penalty 0 1 2 --viseme-weight 0 0.3
-# --closure-bias 0 0.25 0.5`` (best acc5 + closure F1: 0.838 + 0.745; the v1.1 settings, 3 frames and no
-# penalty, gave 0.838 + 0.714; viseme fusion and a closed-lips bonus did not help, so they are off).
+# Free-decoding settings, chosen on augmented train utterances (never dev) with ``python -m
+# lipsync.inference.tune_decode`` (best acc5 + closure F1; the grids and scores are in weights/tune_decode.log):
+# v1.3: min 4 frames, no switch penalty (0.844 + 0.749; 3 frames: 0.845 + 0.728). Viseme fusion and a
+# closed-lips bonus did not help for any release, so they are off.
 MIN_FRAMES = 4
-SWITCH_PENALTY = 1.0
+SWITCH_PENALTY = 0.0
 VISEME_WEIGHT = 0.0
 CLOSURE_BIAS = 0.0
 
