@@ -1,7 +1,7 @@
 """Piper synthetic speech with phone timings (inference/synth_piper.py).
 
 The symbol -> phone merging is tested without Piper; the synthesis tests need the
-training extras (`pip install -r tools/requirements-train.txt`) and skip without them.
+training extras (`bash tools/setup_train.sh`) and skip without them.
 """
 import numpy as np
 import pytest
@@ -12,7 +12,7 @@ from lipsync.phonemes.types import SIL
 
 needs_piper = pytest.mark.skipif(
     not synth_piper.available(),
-    reason="Piper not installed (optional training extra: pip install -r tools/requirements-train.txt)")
+    reason="Piper not installed (optional training extra: bash tools/setup_train.sh)")
 
 
 def test_alignment_symbols_become_one_row_per_phone():
