@@ -11,17 +11,8 @@ need_apt=()
 for tool in ffmpeg:ffmpeg espeak-ng:espeak-ng flite:flite; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt+=("${tool##*:}")
 done
-if [ ${#need_apt[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
-  if [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; then
-    echo "setup: installing Debian packages: ${need_apt[*]}"
-    $SUDO apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
-  else
-    echo "setup: warning: missing ${need_apt[*]} and no root; previews/other languages may not work" >&2
-  fi
-fi
+. tools/apt_install.sh
+apt_install setup "previews/other languages may not work" ${need_apt[@]+"${need_apt[@]}"}
 
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then

@@ -12,17 +12,8 @@ need_apt=()
 for p in "${apt_pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done
-if [ ${#need_apt[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
-  if [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; then
-    echo "setup_train: installing Debian packages: ${need_apt[*]}"
-    $SUDO apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
-  else
-    echo "setup_train: warning: missing ${need_apt[*]} and no root; the festival voices will be skipped" >&2
-  fi
-fi
+. tools/apt_install.sh
+apt_install setup_train "the festival voices will be skipped" ${need_apt[@]+"${need_apt[@]}"}
 
 if [ ! -x .venv/bin/python ]; then
   echo "setup_train: no .venv: run tools/setup_env.sh first" >&2
