@@ -1,0 +1,72 @@
+"""Shared test helpers (the suite runs with --import-mode=importlib, so they come as a fixture)."""
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+SR = 16000
+
+
+def _segments(segs, duration):
+    """Timed phones cover [0, duration] exactly: contiguous, no empty rows, no two pauses in a row, known phones."""
+    from lipsync.phonemes import phoneset
+    from lipsync.phonemes.types import SIL
+
+    assert segs[0][0] == 0.0
+    assert segs[-1][1] == pytest.approx(duration, abs=1e-9)
+    for (s0, e0, p0), (s1, e1, p1) in zip(segs, segs[1:]):
+        assert e0 == pytest.approx(s1, abs=1e-9) and s1 < e1
+        assert not (p0 == SIL and p1 == SIL)
+    assert segs[0][0] < segs[0][1]
+    for _, _, p in segs:
+        assert phoneset.features(p) is not None, p
+
+
+def _track(x, segs):
+    """A synthesised utterance: float32 mono samples at 16 kHz (over 0.1 s) and rows spanning them."""
+    assert x.dtype == np.float32 and x.ndim == 1 and len(x) > SR // 10
+    _segments(segs, len(x) / SR)
+
+
+def _db(x, s, e):
+    """Level (dB) of the samples between s and e seconds."""
+    a, b = int(s * SR), int(e * SR)
+    return 10 * np.log10(np.mean(x[a:b].astype(np.float64) ** 2) + 1e-12)
+
+
+def _pause_and_vowels(x, segs):
+    """The labelled pause inside the sentence is near-silent; the vowels carry energy."""
+    from lipsync.phonemes import phoneset
+    from lipsync.phonemes.types import SIL
+
+    inner = [(s, e) for s, e, p in segs[1:-1] if p == SIL and e - s >= 0.08]
+    assert inner, "no pause for the comma"
+    vowels = [(s, e) for s, e, p in segs if p != SIL and phoneset.features(p).kind == "vowel"]
+    loud = max(_db(x, s, e) for s, e in vowels)
+    for s, e in inner:
+        assert _db(x, s + 0.02, e - 0.02) < loud - 30
+    for s, e in vowels:
+        assert _db(x, s, e) > loud - 25
+
+
+def _example_frames(x, segs, ex):
+    """``make_example``'s frames line up with the rows: one label per frame, every phone on the frames whose
+    centres ((t + 0.5) * 10 ms) it covers, and every M/B/P frame targets closed lips."""
+    from lipsync.inference import features as F
+    from lipsync.inference.labels import VISEME_INDEX, phone_class
+
+    T = len(ex["feats"])
+    assert T == F.n_frames(len(x)) and len(ex["phone"]) == T == len(ex["vis"]) == len(ex["ctl"])
+    for s, e, p in segs:
+        a, b = int(np.ceil(round(s / 0.01 - 0.5, 4))), int(np.ceil(round(e / 0.01 - 0.5, 4)))
+        if b - a >= 1:
+            assert (ex["phone"][a:b] == phone_class(p)).all(), (s, e, p)
+    bil = np.isin(ex["phone"], [phone_class(c) for c in "mbp"])
+    assert bil.sum() > 5 and (ex["vis"][bil] == VISEME_INDEX["A"]).all()
+
+
+@pytest.fixture
+def synth_checks():
+    """Checks for synthesised speech and its labels: segments, track, db, pause_and_vowels, example_frames."""
+    return SimpleNamespace(segments=_segments, track=_track, db=_db, pause_and_vowels=_pause_and_vowels,
+                           example_frames=_example_frames)
