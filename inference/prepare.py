@@ -67,19 +67,15 @@ def prepare_aug2(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, w
 
 def more_synth_voices() -> tuple:
     """The voices of the second synthetic set: every voice of espeak-ng, Piper and festival (all required)."""
-    from .synth import SynthError, _engine
+    from .synth import SynthError, engine_voices
 
     voices = []
     for engine in ("espeak", "piper", "festival"):
-        try:
-            m = _engine(engine)
-            ok = m.available()
-        except (ImportError, SynthError):
-            ok = False
-        if not ok:
+        found = engine_voices(engine)
+        if not found:
             raise SynthError(f"synthesis engine {engine!r} is not installed; the training recipe needs it: "
                              "run `bash tools/setup_train.sh` (Debian festival + voices, Piper, espeak-ng)")
-        voices += list(m.VOICES)
+        voices += found
     return tuple(voices)
 
 
