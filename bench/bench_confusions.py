@@ -15,13 +15,8 @@ from __future__ import annotations
 
 import argparse
 import collections
-import os
-import sys
 
 import numpy as np
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.dirname(ROOT))
 
 CLASSES = ("closed", "lip-to-teeth", "rounded", "open", "narrow")
 SYSTEMS = ("ps-phones", "ps-align", "model", "model+text")
