@@ -9,26 +9,14 @@ import os
 import sys
 import time
 
+from .errors import LipSyncError, UsageError
+
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 
 
-class CliError(Exception):
-    """An error to print as one clear line (no traceback)."""
-
-
-def _known_errors():
-    from .phonemes.audio import AudioError
-    from .phonemes.formats import FormatError
-    from .pipeline import Cancelled, TranscriptError
-
-    errs = [AudioError, FormatError, TranscriptError, Cancelled, CliError, FileNotFoundError]
-    from .addon.errors import LipSyncError
-    from .phonemes.recognizers import RecognizerError
-    from .rigging.settings import SettingsError
-
-    errs += [RecognizerError, LipSyncError, SettingsError]
-    return tuple(errs)
+# Printed as one line (no traceback): every error meant for a person, and a file that vanished.
+KNOWN_ERRORS = (LipSyncError, FileNotFoundError)
 
 
 def _recognizer_names():
@@ -50,9 +38,9 @@ def cmd_analyze(args) -> int:
     fmt = FORMATS[args.format]
     many = len(args.audio) > 1
     if many and args.output and os.path.exists(args.output) and not os.path.isdir(args.output):
-        raise CliError(f"-o {args.output} is a file; with several inputs -o names a folder.")
+        raise UsageError(f"-o {args.output} is a file; with several inputs -o names a folder.")
     if args.transcript not in (None, "auto") and many:
-        raise CliError("--transcript FILE takes one audio file; use --transcript auto for a batch "
+        raise UsageError("--transcript FILE takes one audio file; use --transcript auto for a batch "
                        "(each AUDIO.txt beside its audio file is used).")
     rec = get_recognizer(args.recognizer, **({"language": args.language} if args.recognizer == "allosaurus" else {}))
     failures = 0
@@ -67,7 +55,7 @@ def cmd_analyze(args) -> int:
             result = analyze(path, transcript=transcript, recognizer=rec, language=args.language)
             text = export(args.format, result.phones, result.visemes, os.path.abspath(path))
             wall = time.perf_counter() - t0
-        except _known_errors() as exc:
+        except KNOWN_ERRORS as exc:
             print(f"lipsync: error: {path}: {exc}", file=sys.stderr)
             failures += 1
             continue
@@ -166,13 +154,13 @@ def cmd_models(args) -> int:
         return 0
     if args.action == "download":
         if args.model != "allosaurus":
-            raise CliError(f"only allosaurus models are downloaded; {args.model!r} ships with Lip Sync or its package")
+            raise UsageError(f"only allosaurus models are downloaded; {args.model!r} ships with Lip Sync or its package")
         from .phonemes.allosaurus_rec import download_model
 
         path = download_model(args.name)
         print(f"allosaurus model {args.name} is in {path}")
         return 0
-    raise CliError(f"unknown models action {args.action}")
+    raise UsageError(f"unknown models action {args.action}")
 
 
 # ---------------------------------------------------------------- parser
@@ -239,7 +227,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("lipsync: interrupted", file=sys.stderr)
         return 130
-    except _known_errors() as exc:
+    except KNOWN_ERRORS as exc:
         print(f"lipsync: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

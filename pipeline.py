@@ -16,19 +16,12 @@ from typing import Callable
 
 import numpy as np
 
-from .phonemes.audio import AudioError, load_audio, rms_envelope
+from .errors import AudioError, Cancelled, TranscriptError
+from .phonemes.audio import load_audio, rms_envelope
 from .phonemes.types import FRAME_HOP, Audio, PhoneTrack, VisemeTrack
 from .phonemes.visemes import phones_to_visemes
 
 Progress = Callable[[float, str], None]
-
-
-class Cancelled(Exception):
-    """The user cancelled the analysis."""
-
-
-class TranscriptError(ValueError):
-    """A transcript that cannot be used (missing file, empty text)."""
 
 
 @dataclass
@@ -82,8 +75,8 @@ def analyze(
 
     ``recognizer`` is a name ("auto", "model", "pocketsphinx", "allosaurus") or a
     recogniser object (load it once and pass it in for batches).
-    Raises AudioError, TranscriptError, Cancelled, or the recogniser's own errors,
-    each with a message that says what to do.
+    Raises a ``LipSyncError`` (AudioError, TranscriptError, Cancelled, RecognizerError,
+    AlignmentError, ...) with a message that says what to do.
     """
     from .phonemes.recognizers import get_recognizer
 

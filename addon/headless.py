@@ -8,7 +8,7 @@ import os
 
 import bpy
 
-from .errors import LipSyncError, PreviewError  # noqa: F401  (what callers catch)
+from ..errors import LipSyncError
 from .operators import analyze_job, apply_job, prepare_job
 from .preview import render_preview
 
@@ -55,7 +55,7 @@ def animate_file(blend_path, audio_path, object_name, out_path, transcript=None,
     range, phones, recogniser, warnings, ``review``: the stretches below
     ``review_threshold`` (default: the scene's, 0.5) as dicts with frame_start,
     frame_end, words, phones, confidence, label, notes; they are also timeline
-    markers ``LS review N (object)`` in the saved file). Raises ``addon.errors.LipSyncError``
+    markers ``LS review N (object)`` in the saved file). Raises ``errors.LipSyncError``
     (importable without bpy) with a message that says what to do.
     """
     _open(blend_path)

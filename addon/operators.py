@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import bpy
 
 from . import strips as strips_mod
-from .errors import LipSyncError
-from .strips import StripError, StripTiming
+from ..errors import LipSyncError
+from .strips import StripTiming
 
 
 @dataclass
@@ -70,10 +70,7 @@ def resolve_mapping(obj, props):
     if props is not None and props.use_custom_mapping and len(props.mapping):
         from .properties import mapping_from_props
 
-        try:
-            return mapping_from_props(props).validate(), None
-        except rmap.MappingError as exc:
-            raise LipSyncError(str(exc)) from exc
+        return mapping_from_props(props).validate(), None
     names, kinds = rig_target_names(obj)
     preset = None if props is None or props.mapping_preset in ("", "AUTO") else props.mapping_preset
     name, mapping, missing = rmap.detect_preset(names, kinds, preset=preset)
@@ -151,37 +148,31 @@ def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=Non
     check_target(obj)
     char = obj.lipsync  # per-character: mapping and animator controls
     mapping, preset = resolve_mapping(obj, char)
-    try:
-        fps = strips_mod.scene_fps(scene.render)
-        use_file = bool(filepath) or (strip is None and props.source == "FILE")
-        timing = None
-        strip_name = ""
-        if use_file:
-            path = filepath if filepath else props.audio_path
-            if not path:
-                raise LipSyncError("No audio file chosen. Pick the dialogue file in the Lip Sync panel, or set the "
-                                   "source to Sound Strip.")
-            path = strips_mod.resolve_path(path, None, bpy.path.abspath)
-            if not os.path.isfile(path):
-                raise LipSyncError(f"Audio file not found: {path}. Check the path and try again.")
-            start = int(start_frame if start_frame is not None else props.file_start_frame)
-        else:
-            s = strips_mod.find_sound_strip(scene, strip if strip is not None else props.strip)
-            path = strips_mod.strip_audio_path(s)
-            timing = strips_mod.strip_timing(s, fps)
-            start = int(round(timing.frame_final_start))
-            strip_name = s.name
-    except StripError as exc:
-        raise LipSyncError(str(exc)) from exc
+    fps = strips_mod.scene_fps(scene.render)
+    use_file = bool(filepath) or (strip is None and props.source == "FILE")
+    timing = None
+    strip_name = ""
+    if use_file:
+        path = filepath if filepath else props.audio_path
+        if not path:
+            raise LipSyncError("No audio file chosen. Pick the dialogue file in the Lip Sync panel, or set the "
+                               "source to Sound Strip.")
+        path = strips_mod.resolve_path(path, None, bpy.path.abspath)
+        if not os.path.isfile(path):
+            raise LipSyncError(f"Audio file not found: {path}. Check the path and try again.")
+        start = int(start_frame if start_frame is not None else props.file_start_frame)
+    else:
+        s = strips_mod.find_sound_strip(scene, strip if strip is not None else props.strip)
+        path = strips_mod.strip_audio_path(s)
+        timing = strips_mod.strip_timing(s, fps)
+        start = int(round(timing.frame_final_start))
+        strip_name = s.name
     check_readable(path)
     if transcript is None:
         transcript = read_transcript(props)
     if settings is None:
         settings = settings_from_props(char.settings)
-    try:
-        settings.validate()
-    except ValueError as exc:
-        raise LipSyncError(str(exc)) from exc
+    settings.validate()
     if take_name is None:
         take_name = props.take_name
     if not take_name:
@@ -193,35 +184,19 @@ def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=Non
 
 
 def analyze_job(job: Job, progress=None, cancel=None):
-    """The bpy-free analysis (safe in a worker thread). Raises LipSyncError / pipeline.Cancelled."""
+    """The bpy-free analysis (safe in a worker thread). Raises LipSyncError (Cancelled when cancelled)."""
     try:
         from .. import pipeline
     except ImportError as exc:
         raise LipSyncError(f"A Python package is missing ({exc.name or exc}). Open Edit -> Preferences -> Add-ons -> "
                            "Lip Sync and click 'Install Dependencies'.") from exc
-    from ..phonemes.audio import AudioError
-
     try:
         return pipeline.analyze(job.audio_path, transcript=job.transcript, recognizer=job.recognizer,
                                 language=job.language, progress=progress, cancel=cancel)
-    except pipeline.Cancelled:
-        raise
-    except (AudioError, pipeline.TranscriptError) as exc:
-        raise LipSyncError(str(exc)) from exc
     except ImportError as exc:
         raise LipSyncError(f"The '{job.recognizer}' recogniser needs a Python package that is missing "
                            f"({exc.name or exc}). Open Edit -> Preferences -> Add-ons -> Lip Sync and click "
                            "'Install Dependencies', or choose another recogniser.") from exc
-    except Exception as exc:
-        # Our own error classes (RecognizerError, ModelError, ...) carry messages that say what to do.
-        if _is_ours(exc):
-            raise LipSyncError(str(exc)) from exc
-        raise
-
-
-def _is_ours(exc) -> bool:
-    root = __package__.rpartition(".")[0]
-    return type(exc).__module__.startswith(root + ".") and type(exc).__name__.endswith("Error")
 
 
 def apply_job(job: Job, analysis) -> dict:
@@ -240,13 +215,10 @@ def apply_job(job: Job, analysis) -> dict:
     full = (int(round(timing.frame_at(0.0))), int(round(timing.frame_at(analysis.duration))) - 1)
     first = rapply.active_take(obj) is None
     frame_range = None if first and heard[0] <= full[0] and heard[1] >= full[1] else heard
-    try:
-        result = rapply.generate_take(
-            obj, analysis.visemes, job.settings, fps=timing.fps, start_frame=timing.audio_start_frame,
-            frame_range=frame_range, take_name=job.take_name or None, mapping=job.mapping, preset=job.preset,
-            loudness=analysis.loudness)
-    except (rapply.RigError, ValueError) as exc:
-        raise LipSyncError(str(exc)) from exc
+    result = rapply.generate_take(
+        obj, analysis.visemes, job.settings, fps=timing.fps, start_frame=timing.audio_start_frame,
+        frame_range=frame_range, take_name=job.take_name or None, mapping=job.mapping, preset=job.preset,
+        loudness=analysis.loudness)
     spans = _store_review(scene, obj, result.take_name, analysis, timing, frame_range, job.review_threshold)
     summary = {
         "object": obj.name, "take": result.take_name, "preset": result.preset,
@@ -453,7 +425,7 @@ class LIPSYNC_OT_set_take(bpy.types.Operator):
             return {"CANCELLED"}
         try:
             rapply.set_active_take(obj, self.take)
-        except (rapply.RigError, KeyError, ValueError) as exc:
+        except LipSyncError as exc:
             self.report({"ERROR"}, f"Could not switch to take '{self.take}': {exc}")
             return {"CANCELLED"}
         from . import review

@@ -14,7 +14,7 @@ import bpy
 from mathutils import Vector
 
 from . import strips as strips_mod
-from .errors import PreviewError
+from ..errors import PreviewError
 
 
 def _mouth_bounds(obj):

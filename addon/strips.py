@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-
-
-class StripError(Exception):
-    """A sound strip (or its file) that cannot be used; the message says what to do."""
+from ..errors import StripError
 
 
 def scene_fps(render) -> float:

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..phonemes.types import FRAME_HOP, INTERNAL_RATE, Audio, FramePosteriors, PhoneTrack
 from ..phonemes.visemes import CONTROLS, VISEMES
+from ..errors import ModelError
 
 DEFAULT_WEIGHTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights", "visemenet.pt")
 CHUNK = 1000  # frames of output per chunk (10 s)
@@ -28,10 +29,6 @@ BATCH = 8  # chunks per forward pass
 
 _CACHE: dict = {}
 _LOCK = threading.Lock()
-
-
-class ModelError(RuntimeError):
-    """The model cannot run; the message says what to do."""
 
 
 def _torch():

@@ -25,6 +25,7 @@ import numpy as np
 
 from .phoneset import Features, features, normalize, split_diphthong
 from .types import SIL, FramePosteriors, PhoneTrack, TimedPhone, TimedWord
+from ..errors import AlignmentError
 
 NEG = -1e30
 REFINE_STRENGTH = 1.0  # sub-frame boundary refinement (see refine_boundaries)
@@ -34,10 +35,6 @@ __all__ = [
     "phone_similarity", "similar_labels", "emission_matrix",
     "refine_boundaries", "fuse_tracks", "pronunciation_score",
 ]
-
-
-class AlignmentError(ValueError):
-    """The phone sequence cannot be aligned to these frames (explains what to do)."""
 
 
 # --------------------------------------------------------------------------

@@ -15,10 +15,7 @@ from fractions import Fraction
 import numpy as np
 
 from .types import INTERNAL_RATE, Audio
-
-
-class AudioError(Exception):
-    """Audio that cannot be used; the message says what to do."""
+from ..errors import AudioError
 
 
 SUPPORTED = ".wav .flac .ogg .oga .opus .mp3 .aif .aiff .au .caf .w64 .m4a .aac .mp4 .mov .mkv .webm"

@@ -14,10 +14,7 @@ from typing import Callable
 from .phoneset import normalize
 from .types import SIL, PhoneTrack, TimedPhone, TimedWord, VisemeCue, VisemeTrack
 from .visemes import VISEMES
-
-
-class FormatError(ValueError):
-    """A file that cannot be read as the format it claims to be."""
+from ..errors import FormatError
 
 
 @dataclass(frozen=True)

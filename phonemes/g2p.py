@@ -16,15 +16,12 @@ from functools import lru_cache
 
 from .phoneset import arpabet_to_ipa, normalize
 from .types import SIL
+from ..errors import G2PError
 
 __all__ = [
     "G2PError", "text_to_phones", "words_of", "espeak_voice", "supported_languages", "cmudict_path",
     "espeak_phones",
 ]
-
-
-class G2PError(ValueError):
-    """Text that cannot be turned into phones (the message says what to do)."""
 
 
 # ISO 639-3 -> espeak-ng voice. Only languages espeak-ng ships a voice for.

@@ -22,15 +22,12 @@ import importlib.util
 from typing import Protocol, runtime_checkable
 
 from .types import SIL, Audio, PhoneTrack
+from ..errors import RecognizerError
 
 __all__ = ["Recognizer", "RecognizerError", "get_recognizer", "available_recognizers", "RECOGNIZER_NAMES",
            "FusedRecognizer"]
 
 RECOGNIZER_NAMES = ("auto", "model", "pocketsphinx", "allosaurus", "fused")
-
-
-class RecognizerError(RuntimeError):
-    """A recogniser that cannot run here; the message says what to do."""
 
 
 @runtime_checkable

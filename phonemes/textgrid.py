@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from ..errors import TextGridError
 
 
 @dataclass
@@ -33,10 +34,6 @@ class TextGrid:
                 if t.name.lower() == n:
                     return t
         return None
-
-
-class TextGridError(ValueError):
-    pass
 
 
 def _read_text(path: str) -> str:

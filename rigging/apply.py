@@ -22,14 +22,11 @@ from .mapping import Binding, Mapping, MappingError, detect_preset, resolve_pose
 from .settings import AnimSettings
 from .writers import (KEY_TYPE_GENERATED, RECORD_PROP, channelbag, curve_channel, ensure_slot, fill_fcurve, label,
                       record_keys, recorded_keys)
+from ..errors import RigError
 
 TAKE_PROP = "lipsync_take"  # on actions: the rig object's name
 ACTIVE_PROP = "lipsync_active_take"  # on the rig object
 NLA_PREFIX = "LipSync: "
-
-
-class RigError(Exception):
-    """The rig cannot take lip sync as it is; the message says what to do."""
 
 
 @dataclass

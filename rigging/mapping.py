@@ -28,13 +28,10 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from ..phonemes.visemes import CONTROLS, DETAIL_VISEMES, VISEMES
+from ..errors import MappingError
 
 KINDS = ("shape_key", "bone_channel", "bone_pose")
 GROUPS = ("jaw", "lips", "tongue", "mix")
-
-
-class MappingError(ValueError):
-    """A mapping that cannot be used; the message says what to fix."""
 
 
 @dataclass

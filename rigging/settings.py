@@ -6,12 +6,9 @@ as options; ``rigging.curves.build_curves`` reads them.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from ..errors import SettingsError
 
 INTERPOLATIONS = ("BEZIER", "CONSTANT", "LINEAR")
-
-
-class SettingsError(ValueError):
-    """An animator setting out of range; the message says which and what is allowed."""
 
 
 @dataclass
