@@ -20,7 +20,15 @@ KNOWN_ERRORS = (LipSyncError, FileNotFoundError)
 
 
 def _recognizer_names():
-    return ["auto", "model", "pocketsphinx", "allosaurus", "fused"]
+    from .phonemes.recognizers import RECOGNIZER_NAMES
+
+    return list(RECOGNIZER_NAMES)
+
+
+def _recognizer_help() -> str:
+    from .phonemes.recognizers import REGISTRY
+
+    return "who finds the phones (auto): " + "; ".join(f"{i.name}: {i.description}" for i in REGISTRY.values())
 
 
 def _format_names():
@@ -42,7 +50,7 @@ def cmd_analyze(args) -> int:
     if args.transcript not in (None, "auto") and many:
         raise UsageError("--transcript FILE takes one audio file; use --transcript auto for a batch "
                        "(each AUDIO.txt beside its audio file is used).")
-    rec = get_recognizer(args.recognizer, **({"language": args.language} if args.recognizer == "allosaurus" else {}))
+    rec = get_recognizer(args.recognizer, language=args.language)
     failures = 0
     for path in args.audio:
         try:
@@ -155,7 +163,7 @@ def cmd_models(args) -> int:
     if args.action == "download":
         if args.model != "allosaurus":
             raise UsageError(f"only allosaurus models are downloaded; {args.model!r} ships with Lip Sync or its package")
-        from .phonemes.allosaurus_rec import download_model
+        from .phonemes.recognizers.allosaurus import download_model
 
         path = download_model(args.name)
         print(f"allosaurus model {args.name} is in {path}")
@@ -179,8 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--transcript", metavar="FILE|auto",
                    help="the spoken text (a UTF-8 file) for forced alignment; 'auto' uses AUDIO.txt beside each file")
     p.add_argument("--format", default="rhubarb-json", choices=_format_names(), help="output format (rhubarb-json)")
-    p.add_argument("--recognizer", default="auto", choices=_recognizer_names(),
-                   help="who finds the phones: our model (default via auto), pocketsphinx, allosaurus")
+    p.add_argument("--recognizer", default="auto", choices=_recognizer_names(), help=_recognizer_help())
     p.add_argument("--language", default="eng", help="ISO 639-3 language of the speech (eng)")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="output file (one input) or folder (several inputs); default: standard output")
@@ -194,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audio", required=True, help="dialogue audio file")
     p.add_argument("--object", required=True, help="the character: a mesh with shape keys or an armature")
     p.add_argument("--transcript", metavar="FILE", help="the spoken text, for forced alignment")
-    p.add_argument("--recognizer", default="auto", choices=_recognizer_names())
+    p.add_argument("--recognizer", default="auto", choices=_recognizer_names(), help=_recognizer_help())
     p.add_argument("-o", "--output", required=True, metavar="OUT.blend")
     p.add_argument("--review-threshold", type=float, default=None, metavar="C",
                    help="phones below this confidence (0-1) are marked for review (the scene's, 0.5)")

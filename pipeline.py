@@ -73,12 +73,12 @@ def analyze(
 ) -> Analysis:
     """Audio (a path or Audio) [+ transcript text] -> timed phones, visemes, controls, loudness.
 
-    ``recognizer`` is a name ("auto", "model", "pocketsphinx", "allosaurus") or a
-    recogniser object (load it once and pass it in for batches).
+    ``recognizer`` is a name (``phonemes.recognizers.RECOGNIZER_NAMES``) or a recogniser
+    object (load it once and pass it in for batches).
     Raises a ``LipSyncError`` (AudioError, TranscriptError, Cancelled, RecognizerError,
     AlignmentError, ...) with a message that says what to do.
     """
-    from .phonemes.recognizers import get_recognizer
+    from .phonemes.recognizers import PosteriorRecognizer, get_recognizer
 
     def step(frac, msg):
         if cancel is not None and cancel():
@@ -105,7 +105,7 @@ def analyze(
     t2 = time.perf_counter()
     controls = None
     control_names: tuple[str, ...] = ()
-    if hasattr(rec, "posteriors") and hasattr(rec, "recognize_posteriors"):
+    if isinstance(rec, PosteriorRecognizer):
         post = rec.posteriors(audio)
         step(0.6, "Decoding")
         phones = rec.recognize_posteriors(post, transcript=transcript, language=language, duration=audio.duration)

@@ -5,8 +5,6 @@
 when Generate Lip Sync runs, and a missing dependency is reported in the panel.
 """
 
-ROOT_PACKAGE = __package__.rpartition(".")[0] or __package__  # "bl_ext.<repo>.lip_sync" inside Blender
-
 _registered: list = []
 
 

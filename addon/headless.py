@@ -9,7 +9,7 @@ import os
 import bpy
 
 from ..errors import LipSyncError
-from .operators import analyze_job, apply_job, prepare_job
+from .jobs import analyze_job, apply_job, prepare_job
 from .preview import render_preview
 
 

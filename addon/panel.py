@@ -166,10 +166,10 @@ class LIPSYNC_PT_takes(_LipSyncPanel, bpy.types.Panel):
             layout.label(text="No target")
             return
         try:
-            from ..rigging import apply as rapply
+            from ..rigging.blender import takes as rtakes
 
-            takes = rapply.list_takes(obj)
-            current = rapply.active_take(obj)
+            takes = rtakes.list_takes(obj)
+            current = rtakes.active_take(obj)
         except Exception as exc:  # a drawing panel must never raise
             layout.label(text=f"Takes unavailable: {exc}", icon="ERROR")
             return
@@ -205,9 +205,9 @@ class LIPSYNC_PT_review(_LipSyncPanel, bpy.types.Panel):
             return
         try:
             from . import review
-            from ..rigging import apply as rapply
+            from ..rigging.blender import takes as rtakes
 
-            take = rapply.active_take(obj)
+            take = rtakes.active_take(obj)
             spans = review.take_spans(obj, props.review_threshold)
             notes = review.take_warnings(obj)
         except Exception as exc:  # a drawing panel must never raise

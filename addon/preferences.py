@@ -22,7 +22,10 @@ import tempfile
 
 import bpy
 
-from . import ROOT_PACKAGE
+from ..phonemes.recognizers.registry import REGISTRY as RECOGNIZERS
+
+# The add-on's own package ("bl_ext.<repo>.lip_sync" inside Blender): its preferences and user folder.
+ROOT_PACKAGE = __package__.rpartition(".")[0] or __package__
 
 # module name -> (pip requirement, what it is for, required?)
 DEPENDENCIES = {
@@ -32,7 +35,6 @@ DEPENDENCIES = {
     "pocketsphinx": ("pocketsphinx>=5", "the pocketsphinx recogniser and aligner (English)", False),
     "torch": ("torch==2.13.0", "the neural audio-to-viseme model (default recogniser, best quality)", False),
 }
-RECOGNIZER_MODULES = {"model": "torch", "pocketsphinx": "pocketsphinx"}
 
 
 def deps_dir(create: bool = False) -> str:
@@ -75,10 +77,12 @@ def missing_message(status: dict[str, bool] | None = None) -> str:
     """One line saying what is missing and what to do, or '' when the add-on can run."""
     status = status or dependency_status()
     missing_req = [m for m, (_, _, req) in DEPENDENCIES.items() if req and not status.get(m)]
-    no_recognizer = not any(status.get(m) for m in RECOGNIZER_MODULES.values())
+    # the recognisers Install Dependencies can provide on its own (one package each)
+    installable = [i.packages[0] for i in RECOGNIZERS.values() if len(i.packages) == 1 and i.packages[0] in DEPENDENCIES]
+    no_recognizer = not any(status.get(m) for m in installable)
     if not missing_req and not no_recognizer:
         return ""
-    what = missing_req + ([] if not no_recognizer else ["torch or pocketsphinx"])
+    what = missing_req + ([] if not no_recognizer else [" or ".join(installable)])
     return (f"Missing Python packages: {', '.join(what)}. Open Edit -> Preferences -> Add-ons -> Lip Sync "
             "and click 'Install Dependencies'.")
 

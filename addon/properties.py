@@ -16,6 +16,7 @@ import typing
 
 import bpy
 
+from ..phonemes.recognizers.registry import REGISTRY as RECOGNIZERS
 from ..rigging import settings as rig_settings
 from ..rigging.settings import AnimSettings
 
@@ -294,12 +295,7 @@ class LIPSYNC_PG_scene(bpy.types.PropertyGroup):
     transcript_path: bpy.props.StringProperty(name="Transcript File", subtype="FILE_PATH")
     recognizer: bpy.props.EnumProperty(
         name="Recognizer", default="auto",
-        items=[("auto", "Auto", "The best recogniser that is installed"),
-               ("model", "Neural Model", "The shipped audio-to-viseme model (needs torch)"),
-               ("pocketsphinx", "PocketSphinx", "CMU PocketSphinx phone recogniser / aligner (English)"),
-               ("allosaurus", "Allosaurus", "Universal phone recogniser (needs its model downloaded)"),
-               ("fused", "Model + PocketSphinx", "With a transcript: the model's and PocketSphinx's alignments "
-                "combined where they agree (English; needs torch)")])
+        items=[(i.name, i.label, i.description) for i in RECOGNIZERS.values()])
     language: bpy.props.StringProperty(name="Language", default="eng",
                                        description="ISO 639-3 code of the dialogue language (eng, deu, fra, ...)")
     take_name: bpy.props.StringProperty(name="Take Name", default="",

@@ -154,18 +154,18 @@ def take_spans(obj, threshold: float = DEFAULT_THRESHOLD, take: str | None = Non
     """The review spans of ``obj``'s active take (or of take ``take``)."""
     import bpy
 
-    from ..rigging import apply as rapply
+    from ..rigging.blender import takes as rtakes
 
-    name = take if take is not None else rapply.active_take(obj)
+    name = take if take is not None else rtakes.active_take(obj)
     return review_spans(load(bpy.data.actions.get(name or "")), threshold)
 
 
 def take_warnings(obj, take: str | None = None) -> list[str]:
     import bpy
 
-    from ..rigging import apply as rapply
+    from ..rigging.blender import takes as rtakes
 
-    name = take if take is not None else rapply.active_take(obj)
+    name = take if take is not None else rtakes.active_take(obj)
     data = load(bpy.data.actions.get(name or "")) or {}
     out = []
     for w in data.get("warnings", []):

@@ -33,8 +33,8 @@ except ImportError:
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 from lipsync.phonemes.audio import load_audio  # noqa: E402
-from lipsync.phonemes.datasets import load_corpus  # noqa: E402
-from lipsync.phonemes.metrics import boundaries, boundary_errors, summarize_boundaries  # noqa: E402
+from lipsync.training.datasets import load_corpus  # noqa: E402
+from lipsync.training.metrics import boundaries, boundary_errors, summarize_boundaries  # noqa: E402
 from lipsync.phonemes.recognizers import available_recognizers, get_recognizer  # noqa: E402
 
 GROUPS = ["dev_real/emu_ae", "dev_real/praatio", "dev_real/north_wind", "dev_real/alsa", "cathy"]

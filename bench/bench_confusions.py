@@ -36,11 +36,11 @@ def main(argv=None):
     ap.add_argument("--top", type=int, default=12, help="reference phones listed per system")
     a = ap.parse_args(argv)
 
-    from lipsync.inference.recognizer import ModelRecognizer
+    from lipsync.phonemes.recognizers.model import ModelRecognizer
     from lipsync.phonemes.audio import load_audio
-    from lipsync.phonemes.datasets import load_corpus
-    from lipsync.phonemes.metrics import frame_visemes, to_classes
-    from lipsync.phonemes.pocketsphinx_rec import PocketsphinxRecognizer
+    from lipsync.training.datasets import load_corpus
+    from lipsync.training.metrics import frame_visemes, to_classes
+    from lipsync.phonemes.recognizers.pocketsphinx import PocketsphinxRecognizer
     from lipsync.phonemes.types import FRAME_HOP
 
     model, ps = ModelRecognizer(), PocketsphinxRecognizer()

@@ -9,7 +9,7 @@ on the model's posteriors).
 Corpora: cathy dev, speechocean762 dev, librispeech_dev, ravdess_dev (silver labels)
 and each dev_real group (hand labels; alsa is silver). ``--limit N`` takes every
 k-th utterance so that at most N per corpus are used (0 = all).
-Measures (phonemes.metrics): Preston Blair 9-shape and 5-class frame accuracy,
+Measures (training.metrics): Preston Blair 9-shape and 5-class frame accuracy,
 bilabial closure recall / precision, phone boundary error (median ms, share within
 20 ms), real-time factor (analysis seconds / audio seconds; model load excluded).
 ``--compare-weights OLD.pt`` adds ``old`` / ``old+text``: another weights file (e.g. the previous release),
@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -44,11 +43,11 @@ def subsample(utts, limit):
 
 
 def run_corpora(corpora, limit, systems, log=print, compare_weights=None):
-    from lipsync.inference.recognizer import ModelRecognizer
+    from lipsync.phonemes.recognizers.model import ModelRecognizer
     from lipsync.phonemes.audio import load_audio
-    from lipsync.phonemes.datasets import load_corpus
-    from lipsync.phonemes.metrics import Tally
-    from lipsync.phonemes.pocketsphinx_rec import PocketsphinxRecognizer
+    from lipsync.training.datasets import load_corpus
+    from lipsync.training.metrics import Tally
+    from lipsync.phonemes.recognizers.pocketsphinx import PocketsphinxRecognizer
 
     model = ModelRecognizer()
     old = ModelRecognizer(weights=compare_weights) if compare_weights else None
@@ -131,13 +130,13 @@ def tiled_clip(seconds: float):
 def speed(threads: int = 2) -> dict:
     import torch
 
-    from lipsync.inference import recognizer as R
-    from lipsync.inference.recognizer import ModelRecognizer, load_model
+    from lipsync.inference import runtime as R
+    from lipsync.phonemes.recognizers.model import ModelRecognizer
 
     torch.set_num_threads(threads)
     R._CACHE.clear()  # time a cold load from the shipped file (torch itself is already imported)
     t0 = time.perf_counter()
-    load_model()
+    R.load_model()
     load_s = time.perf_counter() - t0
     rec = ModelRecognizer()
     clip = tiled_clip(60.0)
@@ -156,7 +155,7 @@ def peak_memory_30min() -> dict:
     code = (
         "import sys, time, resource; sys.path.insert(0, %r)\n"
         "from bench.bench_model import tiled_clip\n"
-        "from lipsync.inference.recognizer import ModelRecognizer\n"
+        "from lipsync.phonemes.recognizers.model import ModelRecognizer\n"
         "import torch; torch.set_num_threads(2)\n"
         "clip = tiled_clip(1800.0); t = time.perf_counter(); tr = ModelRecognizer().recognize(clip)\n"
         "print(time.perf_counter() - t, len(tr.phones), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n" % ROOT)

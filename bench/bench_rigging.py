@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(ROOT))
 
 from lipsync.phonemes.types import PhoneTrack, TimedPhone  # noqa: E402
 from lipsync.phonemes.visemes import phones_to_visemes  # noqa: E402
-from lipsync.rigging import apply as rapply  # noqa: E402
+from lipsync.rigging.blender import takes as rtakes, targets as rtargets, writers as rwriters  # noqa: E402
 from lipsync.rigging.curves import build_curves  # noqa: E402
 from lipsync.rigging.settings import AnimSettings  # noqa: E402
 
@@ -73,16 +73,16 @@ def main(argv=None):
         for _ in range(a.repeat):
             obj = rig()
             t0 = time.perf_counter()
-            m = rapply.bind_mapping(obj, None)[0]
+            m = rtargets.bind_mapping(obj, None)[0]
             build_curves(track, m, s, a.fps, 1.0)
             best_curves = min(best_curves, time.perf_counter() - t0)
             obj = rig()
             t0 = time.perf_counter()
-            res = rapply.generate_take(obj, track, s, fps=a.fps, start_frame=1, take_name="bench")
+            res = rtakes.generate_take(obj, track, s, fps=a.fps, start_frame=1, take_name="bench")
             took = time.perf_counter() - t0
             first = took if first is None else first
             best = min(best, took)
-            written = sum(len(fc.keyframe_points) for fc in rapply._action_fcurves(bpy.data.actions[res.take_name]))
+            written = sum(len(fc.keyframe_points) for fc in rwriters.action_fcurves(bpy.data.actions[res.take_name]))
             assert written == res.total_keys, (written, res.total_keys)
         ok = "OK" if max(best, first) <= 2.0 else "OVER 2 s"
         print(f"{name:32s} generate_take best {best:6.3f} s, first {first:6.3f} s ({ok}; curves {best_curves:.3f} s)"

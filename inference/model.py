@@ -1,6 +1,6 @@
 """The network: log-mel -> conv front end (stride 2) -> bidirectional GRU -> per-10 ms heads.
 
-Outputs per 10 ms frame: phone-class logits (``labels.PHONE_CLASSES``), Preston Blair
+Outputs per 10 ms frame: phone-class logits (``classes.PHONE_CLASSES``), Preston Blair
 viseme logits (``phonemes.visemes.VISEMES``) and continuous mouth controls
 (``phonemes.visemes.CONTROLS``, sigmoid, 0..1). The GRU runs at 20 ms steps and each
 step predicts its two 10 ms frames, which halves the recurrent cost.
@@ -13,7 +13,7 @@ from torch import nn
 
 from ..phonemes.visemes import CONTROLS, VISEMES
 from .features import N_MELS
-from .labels import PHONE_CLASSES
+from .classes import PHONE_CLASSES
 
 
 class VisemeNet(nn.Module):

@@ -1,7 +1,7 @@
 """Plain typed values passed between the pipeline's stages.
 
 audio (Audio) -> frame posteriors (FramePosteriors) -> timed phones (PhoneTrack)
--> visemes (VisemeTrack) -> curves (rigging.curves) -> keyframes (rigging writers)
+-> visemes (VisemeTrack) -> curves (rigging.curves) -> keyframes (rigging.blender)
 
 Every stage takes and returns these; none of them needs Blender.
 Times are in seconds from the start of the audio. Phones are IPA strings

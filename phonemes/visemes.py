@@ -15,7 +15,7 @@ mix: jaw opening, lip closure, pucker, spread, lower lip to teeth, tongue tip up
 from __future__ import annotations
 
 from .phoneset import Features, features, normalize, split_diphthong
-from .types import SIL
+from .types import SIL, VisemeCue, VisemeTrack
 
 VISEMES = ("A", "B", "C", "D", "E", "F", "G", "H", "X")
 VISEME_DESCRIPTIONS = {
@@ -175,9 +175,8 @@ def control_targets(phone: str) -> dict[str, float]:
     return t
 
 
-def phones_to_visemes(track) -> "VisemeTrack":
+def phones_to_visemes(track) -> VisemeTrack:
     """Timed phones (PhoneTrack) -> Preston Blair cues (VisemeTrack), diphthongs split, neighbours merged."""
-    from .types import VisemeCue, VisemeTrack
 
     cues: list[VisemeCue] = []
     for p in track.phones:

@@ -7,8 +7,9 @@
   VRM, Rigify face, bone poses) and ``detect_preset(names, kinds) -> (preset, mapping, missing)``.
 - ``curves.build_curves(track, mapping, settings, fps, start_frame, loudness=None, frame_range=None)``
   -> ``list[Curve]`` (numpy only), plus ``closure_frames`` and ``dense_values``.
-- ``writers`` (bpy): bulk ``foreach_set`` writes into slotted actions.
-- ``apply`` (bpy): ``generate_take``, ``list_takes``, ``active_take``, ``set_active_take``, ``remove_take``.
+- ``blender`` (bpy): ``takes.generate_take``, ``list_takes``, ``active_take``, ``set_active_take``,
+  ``remove_take``; ``targets`` (rig inspection), ``keys`` (range regeneration), ``writers`` (bulk
+  ``foreach_set`` writes into slotted actions), ``names`` (what is stored in the .blend).
 
-Only ``writers`` and ``apply`` import bpy.
+Only ``blender`` imports bpy.
 """

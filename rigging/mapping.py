@@ -16,7 +16,7 @@ and drives one *target*:
 - ``kind="bone_pose"``: ``target`` names an action holding one pose (e.g. the
   "D" mouth); all its channels are mixed in by the source's weight.
   ``resolve_poses`` turns these into bone_channel bindings once the pose values
-  are known (done by ``rigging.apply`` with bpy).
+  are known (done by ``rigging.blender.targets`` with bpy).
 
 ``PRESETS`` describe common rig conventions by candidate names; ``detect_preset``
 matches them against the names a rig has (shape keys, bones, pose actions).

@@ -1,10 +1,13 @@
-"""Shared test helpers (the suite runs with --import-mode=importlib, so they come as a fixture)."""
+"""Shared test helpers (the suite runs with --import-mode=importlib, so they come as fixtures)."""
+import os
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 SR = 16000
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLES = os.path.join(ROOT, "sample_scenes")
 
 
 def _segments(segs, duration):
@@ -53,7 +56,7 @@ def _example_frames(x, segs, ex):
     """``make_example``'s frames line up with the rows: one label per frame, every phone on the frames whose
     centres ((t + 0.5) * 10 ms) it covers, and every M/B/P frame targets closed lips."""
     from lipsync.inference import features as F
-    from lipsync.inference.labels import VISEME_INDEX, phone_class
+    from lipsync.training.labels import VISEME_INDEX, phone_class
 
     T = len(ex["feats"])
     assert T == F.n_frames(len(x)) and len(ex["phone"]) == T == len(ex["vis"]) == len(ex["ctl"])
@@ -70,3 +73,29 @@ def synth_checks():
     """Checks for synthesised speech and its labels: segments, track, db, pause_and_vowels, example_frames."""
     return SimpleNamespace(segments=_segments, track=_track, db=_db, pause_and_vowels=_pause_and_vowels,
                            example_frames=_example_frames)
+
+
+@pytest.fixture(scope="session")
+def sample():
+    """The bundled sample dialogue: ``wav`` (path), ``text`` (its script) and ``rows`` (its exact phone timings)."""
+    rows = []
+    with open(os.path.join(SAMPLES, "dialogue.phones.tsv"), encoding="utf-8") as f:
+        for line in f:
+            s, e, p = line.rstrip("\n").split("\t")
+            rows.append((float(s), float(e), p))
+    with open(os.path.join(SAMPLES, "dialogue.txt"), encoding="utf-8") as f:
+        text = f.read()
+    return SimpleNamespace(wav=os.path.join(SAMPLES, "dialogue.wav"), text=text, rows=rows)
+
+
+def _contiguous(track):
+    """A PhoneTrack covers [0, duration] without gaps or empty phones."""
+    assert track.phones[0].start == 0.0
+    assert track.phones[-1].end == pytest.approx(track.duration)
+    for a, b in zip(track.phones, track.phones[1:]):
+        assert a.end == pytest.approx(b.start) and a.end > a.start
+
+
+@pytest.fixture
+def contiguous():
+    return _contiguous

@@ -107,3 +107,17 @@ def test_batch_keeps_going_after_a_bad_file(tmp_path):
     proc = lipsync("analyze", str(bad), WAV, "--recognizer", "pocketsphinx", "-o", str(out), check=False)
     assert proc.returncode == 2
     assert os.listdir(out) == ["dialogue.json"]
+
+
+@pytest.mark.parametrize("args,says", [
+    (["--transcript", "hello there", "--language", "xyz"], "unknown language 'xyz'"),  # G2PError
+    (["--transcript", " ".join(["supercalifragilistic"] * 200)], "transcript is much longer than the audio"),  # AlignmentError
+])
+def test_every_error_of_the_family_is_one_line(tmp_path, args, says):
+    """Errors raised deep in the pipeline (text -> phones, alignment) reach the user as one line, exit 2."""
+    short = tmp_path / "short.wav"
+    x, sr = sf.read(WAV, dtype="float32")
+    sf.write(short, x[: sr // 2], sr)
+    proc = lipsync("analyze", str(short), "--recognizer", "model", *args, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert says in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr

@@ -7,7 +7,8 @@ import pytest
 from lipsync.phonemes.audio import AudioError
 from lipsync.phonemes.types import Audio
 from lipsync.phonemes.visemes import CONTROLS
-from lipsync.pipeline import Cancelled, TranscriptError, analyze, loudness_curve, read_transcript
+from lipsync.errors import Cancelled, TranscriptError
+from lipsync.pipeline import analyze, loudness_curve, read_transcript
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WAV = os.path.join(ROOT, "sample_scenes", "dialogue.wav")
@@ -25,7 +26,7 @@ def test_pocketsphinx_analysis_covers_the_clip():
 
 def test_model_analysis_keeps_the_mouth_controls():
     pytest.importorskip("torch")
-    from lipsync.inference.recognizer import weights_status
+    from lipsync.inference.runtime import weights_status
 
     if not weights_status()[0]:
         pytest.skip("model weights not present")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Extras for training the model on synthetic speech (idempotent, quick when done); run after tools/setup_env.sh.
-#   - Debian packages: festival and the English festvox voices inference/synth_festival.py uses,
+#   - Debian packages: festival and the English festvox voices training/synth/festival.py uses,
 #     installed when missing and we are root (or have sudo).
 #   - tools/requirements-train.txt (Piper and its voice) into .venv, constrained so that pip
 #     cannot move numpy (<2, for bpy) or torch (2.13.0 CPU) off requirements.txt's pins.
@@ -37,7 +37,7 @@ if [ ! -f "$stamp" ] || [ tools/requirements-train.txt -nt "$stamp" ] || [ requi
   touch "$stamp"
 fi
 .venv/bin/python - <<'PY'
-from lipsync.inference import synth
+from lipsync.training import synth
 for engine in ("piper", "festival"):
     print(f"setup_train: {engine}: {', '.join(synth.engine_voices(engine)) or 'not available'}")
 PY

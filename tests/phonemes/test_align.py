@@ -1,0 +1,312 @@
+"""Forced alignment, free decoding and CTC spikes over frame posteriors."""
+import itertools
+import time
+
+import numpy as np
+import pytest
+
+from lipsync.errors import AlignmentError
+from lipsync.phonemes.align import (
+    decode, forced_align, fuse_tracks, phone_similarity, refine_boundaries, similar_labels, spikes_to_segments,
+)
+from lipsync.phonemes.types import SIL, FramePosteriors, PhoneTrack, TimedPhone
+
+LABELS = ["sil", "p", "a", "t", "i", "s", "m", "u", "k", "ɛ", "n", "l"]
+
+
+def _post_from_truth(truth, labels=LABELS, noise=0.0, seed=0, peak=-0.1, floor=-5.0):
+    """truth: list of (label, n_frames) -> normalised log posteriors."""
+    rng = np.random.default_rng(seed)
+    lab = np.concatenate([[labels.index(p)] * n for p, n in truth])
+    T, K = len(lab), len(labels)
+    lp = np.full((T, K), floor, np.float32)
+    lp[np.arange(T), lab] = peak
+    if noise:
+        lp += rng.normal(0, noise, lp.shape).astype(np.float32)
+    lp -= np.log(np.exp(lp).sum(1, keepdims=True))
+    return FramePosteriors(list(labels), lp)
+
+
+def _starts(truth, hop=0.01):
+    out, t = [], 0
+    for p, n in truth:
+        out.append((p, round(t * hop, 4)))
+        t += n
+    return out
+
+
+def test_forced_align_recovers_exact_boundaries_and_words():
+    truth = [("sil", 10), ("m", 6), ("a", 12), ("p", 5), ("sil", 8), ("s", 9), ("i", 7), ("sil", 10)]
+    post = _post_from_truth(truth, noise=0.3)
+    tr = forced_align(post, ["m", "a", "p", "s", "i"], words=[("map", 3), ("see", 2)])
+    want = _starts(truth)
+    assert [p.phone for p in tr.phones] == [p for p, _ in want]
+    # sub-frame refinement moves boundaries by at most half a frame (here only noise moves them)
+    assert [p.start for p in tr.phones] == pytest.approx([t for _, t in want], abs=0.003)
+    assert [w.text for w in tr.words] == ["map", "see"]
+    assert tr.words[0].start == pytest.approx(0.10, abs=0.003) and tr.words[1].start == pytest.approx(0.41, abs=0.003)
+    grid = forced_align(post, ["m", "a", "p", "s", "i"], words=[("map", 3), ("see", 2)], refine=0)
+    assert [(p.phone, round(p.start, 4)) for p in grid.phones] == want
+    assert tr.phones[-1].end == pytest.approx(tr.duration)
+    assert all(p.confidence > 0.5 for p in tr.phones)
+    assert not tr.warnings
+
+
+def test_forced_align_no_silence_between_phones_of_a_word():
+    # silence in the middle of one word is not allowed: the aligner must absorb it
+    truth = [("m", 10), ("sil", 10), ("a", 10)]
+    post = _post_from_truth(truth)
+    tr = forced_align(post, ["m", "a"], words=[("ma", 2)])
+    assert [p.phone for p in tr.phones] == ["m", "a"]
+    tr2 = forced_align(post, ["m", "a"], words=[("m", 1), ("a", 1)])
+    assert [p.phone for p in tr2.phones] == ["m", SIL, "a"]
+
+
+def _brute_force_best(E, n):
+    T = E.shape[0]
+    best = -np.inf
+    for cuts in itertools.combinations(range(1, T), n - 1):
+        b = (0,) + cuts + (T,)
+        s = sum(E[b[i]:b[i + 1], i].sum() for i in range(n))
+        best = max(best, s)
+    return best
+
+
+def test_forced_align_is_the_optimal_path():
+    rng = np.random.default_rng(3)
+    for trial in range(5):
+        T, seq = 11, ["p", "a", "t", "i"]
+        lp = rng.normal(0, 2, (T, len(LABELS))).astype(np.float32)
+        lp -= np.log(np.exp(lp).sum(1, keepdims=True))
+        post = FramePosteriors(LABELS, lp)
+        tr = forced_align(post, seq, optional_silence=False, min_duration=0.01, refine=0)
+        E = np.stack([lp[:, LABELS.index(p)] for p in seq], axis=1)
+        got = sum(lp[int(round(p.start / 0.01)):int(round(p.end / 0.01)), LABELS.index(p.phone)].sum()
+                  for p in tr.phones)
+        assert got == pytest.approx(_brute_force_best(E, len(seq)), abs=1e-3)
+
+
+def test_missing_phone_is_scored_by_similar_labels():
+    # "b" is not in the inventory: it must be aligned where "p"/"m" (bilabials) are likely
+    truth = [("sil", 10), ("a", 10), ("p", 10), ("a", 10), ("sil", 10)]
+    post = _post_from_truth(truth, noise=0.2)
+    tr = forced_align(post, ["a", "b", "a"])
+    b = [p for p in tr.phones if p.phone == "b"][0]
+    assert b.start == pytest.approx(0.20, abs=0.003) and b.end == pytest.approx(0.30, abs=0.003)
+    assert similar_labels("b", LABELS)[0][0] == LABELS.index("p")
+    assert phone_similarity("b", "p") > phone_similarity("b", "s") > phone_similarity("b", "a")
+    assert phone_similarity("ɪ", "i") > phone_similarity("ɪ", "u")
+
+
+def test_mismatched_transcript_is_warned_not_crashed():
+    truth = [("sil", 10), ("s", 10), ("i", 10), ("sil", 10)] * 4
+    post = _post_from_truth(truth, noise=0.2)
+    tr = forced_align(post, ["m", "u", "p", "u", "m", "u", "p", "u"], words=[("moo", 2), ("poo", 2)] * 2)
+    assert tr.warnings and "transcript" in tr.warnings[0]
+    assert tr.review_spans()
+
+
+def test_transcript_longer_than_audio_is_a_clear_error():
+    post = _post_from_truth([("a", 5)])
+    with pytest.raises(AlignmentError, match="transcript"):
+        forced_align(post, ["a", "p", "a", "p", "a", "p", "a"])
+
+
+def _brute_force_decode(lp, m, pen, m_sil=None):
+    T, K = lp.shape
+    best = -np.inf
+    for path in itertools.product(range(K), repeat=T):
+        runs = [(k, len(list(g))) for k, g in itertools.groupby(path)]
+        if any(n < (m_sil if (k == 0 and m_sil) else m) for k, n in runs):
+            continue
+        s = lp[np.arange(T), path].sum() - pen * (len(runs) - 1)
+        best = max(best, s)
+    return best
+
+
+def test_decode_is_optimal_with_minimum_duration():
+    rng = np.random.default_rng(7)
+    labels = ["sil", "a", "p"]
+    for trial in range(4):
+        lp = rng.normal(0, 2, (9, 3)).astype(np.float32)
+        lp -= np.log(np.exp(lp).sum(1, keepdims=True))
+        post = FramePosteriors(labels, lp)
+        tr = decode(post, min_frames=3, switch_penalty=0.5)
+        path = np.zeros(9, int)
+        for p in tr.phones:
+            path[int(round(p.start / 0.01)):int(round(p.end / 0.01))] = labels.index(p.phone)
+        runs = [len(list(g)) for _, g in itertools.groupby(path)]
+        assert min(runs) >= 3
+        got = lp[np.arange(9), path].sum() - 0.5 * (len(runs) - 1)
+        assert got == pytest.approx(_brute_force_decode(lp, 3, 0.5), abs=1e-3)
+
+
+def test_decode_with_longer_silence_minimum_is_optimal():
+    rng = np.random.default_rng(11)
+    labels = ["sil", "a", "p"]
+    for trial in range(3):
+        lp = rng.normal(0, 2, (9, 3)).astype(np.float32)
+        lp -= np.log(np.exp(lp).sum(1, keepdims=True))
+        tr = decode(FramePosteriors(labels, lp), min_frames=2, switch_penalty=0.3, silence_min_frames=4)
+        path = np.zeros(9, int)
+        for p in tr.phones:
+            path[int(round(p.start / 0.01)):int(round(p.end / 0.01))] = labels.index(p.phone)
+        runs = [(k, len(list(g))) for k, g in itertools.groupby(path)]
+        assert all(n >= (4 if k == 0 else 2) for k, n in runs)
+        got = lp[np.arange(9), path].sum() - 0.3 * (len(runs) - 1)
+        assert got == pytest.approx(_brute_force_decode(lp, 2, 0.3, m_sil=4), abs=1e-3)
+
+
+def test_decode_removes_flicker():
+    truth = [("sil", 20), ("a", 15), ("p", 1), ("a", 15), ("sil", 20)]
+    post = _post_from_truth(truth, peak=-0.5, floor=-2.0)
+    tr = decode(post, min_frames=3)
+    assert [p.phone for p in tr.phones] == [SIL, "a", SIL]
+    assert all(p.duration >= 0.03 - 1e-9 for p in tr.phones)
+
+
+def test_speed_60s():
+    rng = np.random.default_rng(0)
+    labels = LABELS + ["o", "f", "v", "ð", "ʃ", "e", "ə", "ɹ", "w", "j", "b", "d", "ɡ", "z", "ʊ", "ɪ"]
+    T, K = 6000, len(labels)
+    lab = np.repeat(rng.integers(0, K, 600), 10)
+    lp = np.full((T, K), -4.0, np.float32)
+    lp[np.arange(T), lab] = -0.2
+    lp += rng.normal(0, 1, lp.shape).astype(np.float32)
+    lp -= np.log(np.exp(lp).sum(1, keepdims=True))
+    post = FramePosteriors(labels, lp)
+    phones = [labels[k] for k in lab[::10] if k != 0]
+    t0 = time.perf_counter()
+    tr = forced_align(post, phones, [("w", 1)] * len(phones))
+    t_align = time.perf_counter() - t0
+    # the beam only saves memory/time: same path as the unpruned search
+    full = forced_align(post, phones, [("w", 1)] * len(phones), beam=float("inf"))
+    assert [(p.start, p.phone) for p in tr.phones] == [(p.start, p.phone) for p in full.phones]
+    t0 = time.perf_counter()
+    decode(post)
+    t_dec = time.perf_counter() - t0
+    # targets: well under 1 s / 0.1 s; loose bounds for a shared 2-core test machine
+    assert t_align < 1.0, t_align
+    assert t_dec < 0.3, t_dec
+
+
+def test_spikes_to_segments_gives_full_segments():
+    # CTC-like: blank everywhere, one spike per phone, but the phone identity is
+    # visible (second best) across the whole phone
+    labels = ["<blk>", "m", "a", "s"]
+    truth = [(None, 20), ("m", 10), ("a", 20), ("s", 15), (None, 20)]
+    T = sum(n for _, n in truth)
+    lp = np.full((T, 4), -6.0, np.float32)
+    t = 0
+    for p, n in truth:
+        lp[t:t + n, 0] = -0.05
+        if p is not None:
+            lp[t:t + n, labels.index(p)] = -3.0
+            lp[t + n // 2, labels.index(p)] = -0.01  # the spike
+            lp[t + n // 2, 0] = -5.0
+        t += n
+    post = FramePosteriors(labels, lp)
+    tr = spikes_to_segments(post)
+    speech = [(p.phone, p.start, p.end) for p in tr.phones if p.phone != SIL]
+    assert [p for p, _, _ in speech] == ["m", "a", "s"]
+    want = [(0.2, 0.3), (0.3, 0.5), (0.5, 0.65)]
+    for (_, a, b), (wa, wb) in zip(speech, want):
+        # inner boundaries come from the posteriors, outer ones from spike distance
+        assert a == pytest.approx(wa, abs=0.05) and b == pytest.approx(wb, abs=0.05)
+    assert speech[1][1] == pytest.approx(0.3, abs=0.015) and speech[2][1] == pytest.approx(0.5, abs=0.015)
+
+
+def test_review_spans_where_recognisers_disagree_or_posteriors_are_flat():
+    from lipsync.phonemes.confidence import agreement, flatness, mark_disagreement, mark_flat_posteriors
+    from lipsync.phonemes.types import PhoneTrack, TimedPhone
+
+    a = PhoneTrack([TimedPhone(0, 0.2, SIL), TimedPhone(0.2, 0.4, "m"), TimedPhone(0.4, 0.6, "a"),
+                    TimedPhone(0.6, 0.8, SIL)], 0.8)
+    b = PhoneTrack([TimedPhone(0, 0.2, SIL), TimedPhone(0.2, 0.4, "b"), TimedPhone(0.4, 0.6, "u"),
+                    TimedPhone(0.6, 0.8, SIL)], 0.8)
+    ag = agreement(a, b)
+    assert ag[:20].min() == 1.0 and ag[25] == 1.0 and ag[45] < 0.5  # m/b: same mouth; a/u: not
+    mark_disagreement(a, b, weight=1.0)
+    assert a.review_spans() == [(0.4, 0.6)]
+    # flat posteriors in the middle of a clip
+    truth = [("sil", 20), ("a", 20), ("sil", 20)]
+    post = _post_from_truth(truth)
+    post.log_probs[20:40] = np.log(1.0 / len(LABELS))
+    fl = flatness(post)
+    assert fl[:20].max() < 0.2 and fl[25] == pytest.approx(1.0, abs=1e-5)
+    tr = PhoneTrack([TimedPhone(0, 0.2, SIL), TimedPhone(0.2, 0.4, "a"), TimedPhone(0.4, 0.6, SIL)], 0.6)
+    mark_flat_posteriors(tr, post)
+    assert tr.review_spans() == [(0.2, 0.4)]
+
+
+@pytest.mark.parametrize("x", [9.6, 10.0, 10.3])
+def test_refinement_finds_sub_frame_boundary(x):
+    # two phones whose log-odds fall linearly through zero at frame-centre coordinate x (frames)
+    T = 20
+    centres = np.arange(T) + 0.5
+    d = 3.0 * (x - centres)
+    la = -np.logaddexp(0, -d)  # log sigmoid(d)
+    lb = -np.logaddexp(0, d)
+    post = FramePosteriors(["a", "s"], np.stack([la, lb], 1).astype(np.float32))
+    tr = forced_align(post, ["a", "s"], optional_silence=False, min_duration=0.01)
+    assert [p.phone for p in tr.phones] == ["a", "s"]
+    assert tr.phones[1].start == pytest.approx(x * 0.01, abs=5e-4)
+    grid = forced_align(post, ["a", "s"], optional_silence=False, min_duration=0.01, refine=0)
+    assert round(grid.phones[1].start / 0.01) == round(grid.phones[1].start / 0.01, 6)  # on the grid
+
+
+def test_refine_boundaries_bounds():
+    E = np.log(np.full((6, 2), 0.5))
+    E[:3, 0], E[3:, 1] = 0.0, 0.0
+    E[:3, 1], E[3:, 0] = -9.0, -9.0
+    t = refine_boundaries(E, np.array([3]), np.array([0, 1]), 0.01)
+    assert t[0] == pytest.approx(0.03)  # symmetric step: stays on the grid
+    # scores that do not cross where the path switches: the grid time is kept
+    t = refine_boundaries(-E, np.array([3]), np.array([0, 1]), 0.01)
+    assert t[0] == pytest.approx(0.03)
+    # a one-frame segment cannot be pushed past its middle
+    E2 = np.array([[0, -9, -9], [-9, 0, -9], [-9, -9, 0]], dtype=float)
+    t = refine_boundaries(E2, np.array([1, 2]), np.array([0, 1, 2]), 0.01)
+    assert np.all(np.diff(t) > 0) and np.all(np.abs(t - [0.01, 0.02]) <= 0.005 + 1e-12)
+
+
+def _track(rows, words=()):
+    return PhoneTrack([TimedPhone(s, e, p, 0.9, w) for s, e, p, w in rows], rows[-1][1])
+
+
+def test_fuse_tracks_averages_agreeing_boundaries_only():
+    a = _track([(0, .10, "sil", None), (.10, .20, "m", "ma"), (.20, .30, "a", "ma"), (.30, .50, "sil", None)])
+    b = _track([(0, .12, "sil", None), (.12, .24, "m", None), (.24, .40, "ɛ", None), (.40, .50, "sil", None)])
+    out, agreed = fuse_tracks(a, b, weight=0.5, secondary_offset=0.0, max_gap=0.06)
+    assert [p.phone for p in out.phones] == ["sil", "m", "a", "sil"]
+    # sil|m and m|a? m|a borders a mismatched vowel, so only sil|m is averaged
+    assert agreed.tolist() == [True, False, False]
+    assert out.phones[1].start == pytest.approx(0.11) and out.phones[0].end == pytest.approx(0.11)
+    assert out.phones[2].start == pytest.approx(0.20) and out.phones[3].start == pytest.approx(0.30)
+    assert a.phones[1].start == pytest.approx(0.10)  # the input is not modified
+    # far-apart boundaries are not averaged; an offset shifts the secondary's times
+    out, agreed = fuse_tracks(a, b, weight=1.0, secondary_offset=-0.02, max_gap=0.01)
+    assert agreed.tolist() == [True, False, False] and out.phones[1].start == pytest.approx(0.10)
+    out, agreed = fuse_tracks(a, b, weight=0.5, secondary_offset=0.1, max_gap=0.06)
+    assert not agreed.any() and out.phones[1].start == pytest.approx(0.10)
+
+
+def test_pronunciation_variants_from_the_dictionary():
+    labels = ["sil", "ð", "ʌ", "i", "aɪ", "ɝ"]
+    truth = [("sil", 8), ("aɪ", 12), ("ð", 6), ("ɝ", 10), ("sil", 8)]  # "either" said the other way
+    post = _post_from_truth(truth, labels=labels, noise=0.2)
+    first = ["i", "ð", "ɝ"]  # the dictionary's first pronunciation
+    plain = forced_align(post, first, words=[("either", 3)], variants=None)
+    assert [p.phone for p in plain.phones if p.phone != SIL] == first
+    tr = forced_align(post, first, words=[("either", 3)])
+    assert [p.phone for p in tr.phones if p.phone != SIL] == ["aɪ", "ð", "ɝ"]
+    assert [p.word for p in tr.phones if p.phone != SIL] == ["either"] * 3
+    assert tr.phones[1].start == pytest.approx(0.08, abs=0.005)
+    # given phones that are not the dictionary's first pronunciation are left alone; other languages too
+    assert [p.phone for p in forced_align(post, ["ʌ", "ð", "ɝ"], words=[("either", 3)]).phones
+            if p.phone != SIL] == ["ʌ", "ð", "ɝ"]
+    assert [p.phone for p in forced_align(post, first, words=[("either", 3)], language="fra").phones
+            if p.phone != SIL] == first
+    # explicit variants
+    tr = forced_align(post, ["ʌ", "ð", "ɝ"], words=[("x", 3)], variants={"x": [["aɪ", "ð", "ɝ"]]})
+    assert [p.phone for p in tr.phones if p.phone != SIL] == ["aɪ", "ð", "ɝ"]

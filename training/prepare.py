@@ -1,0 +1,113 @@
+"""Build the feature/label cache the trainer reads (``python -m lipsync.training.prepare``).
+
+Sources (train splits only; dev splits and check-only corpora are never read here):
+- cathy train (prompt-id split of ``training.datasets``): clean + N augmented copies;
+- speechocean762 train (speaker split): clean + N augmented copies;
+- flite voices slt/rms/awb/kal16 speaking train prompts (cathy + speechocean762 texts),
+  labels from the engine's own timings with the per-engine offset: clean + N augmented;
+- librispeech_unlabelled: clean features only (for pseudo-labelling), and 20 of its
+  voices as background-speech noise for augmentation.
+``prepare_aug2`` adds a second augmented copy of the real train utterances and
+``prepare_synth_more`` a second synthetic set (espeak-ng, Piper, festival voices; needs
+``tools/setup_train.sh``); ``train --aug2 / --synth-more`` build them when asked.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+from .data import DEFAULT_CACHE, DEFAULT_DATA, build_cache, load_split, synth_jobs
+
+
+def _train_sources(data_dir: str):
+    """(unlabelled utterances, babble-noise audio paths drawn from them, cathy train, speechocean762 train)."""
+    os.environ.setdefault("LIPSYNC_DATA", data_dir)
+    unl = load_split("librispeech_unlabelled", "all", data_dir)
+    babble = [u.audio_path for u in unl[:: max(len(unl) // 20, 1)][:20]]
+    return unl, babble, load_split("cathy", "train", data_dir), load_split("speechocean762", "train", data_dir)
+
+
+def prepare(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, n_aug: int = 1,
+            synth_per_voice: int = 250, workers: int = 2, limit: int | None = None, log=print) -> dict:
+    t0 = time.time()
+    unl, babble, cathy, so = _train_sources(data_dir)
+    if limit:
+        cathy, so, unl = cathy[:limit], so[:limit], unl[: max(limit // 4, 1)]
+        synth_per_voice = min(synth_per_voice, limit)
+    paths = {}
+    paths["cathy"] = build_cache("cathy_train", [("corpus", u) for u in cathy], n_aug, cache_dir, babble, workers, log)
+    paths["speechocean762"] = build_cache("so762_train", [("corpus", u) for u in so], n_aug, cache_dir, babble,
+                                          workers, log)
+    texts = sorted({u.text for u in cathy + so if u.text and len(u.text.split()) >= 3})
+    paths["synth"] = build_cache("synth_flite", synth_jobs(texts, per_voice=synth_per_voice), n_aug, cache_dir,
+                                 babble, workers, log)
+    paths["unlabelled"] = build_cache("librispeech_unlabelled", [("corpus", u) for u in unl], 0, cache_dir, None,
+                                      workers, log)
+    log(f"prepared in {time.time() - t0:.0f} s")
+    return paths
+
+
+def prepare_aug2(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, workers: int = 2,
+                 limit: int | None = None, log=print) -> dict:
+    """A second augmented copy (draw 1, no clean copy) of the cathy and speechocean762 train splits."""
+    t0 = time.time()
+    _unl, babble, cathy, so = _train_sources(data_dir)
+    if limit:
+        cathy, so = cathy[:limit], so[:limit]
+    paths = {
+        "cathy_aug2": build_cache("cathy_train_aug2", [("corpus", u) for u in cathy], 1, cache_dir, babble, workers,
+                                  log, first_aug=1, with_clean=False),
+        "speechocean762_aug2": build_cache("so762_train_aug2", [("corpus", u) for u in so], 1, cache_dir, babble,
+                                           workers, log, first_aug=1, with_clean=False),
+    }
+    log(f"prepared second augmented copies in {time.time() - t0:.0f} s")
+    return paths
+
+
+def more_synth_voices() -> tuple:
+    """The voices of the second synthetic set: every voice of espeak-ng, Piper and festival (all required)."""
+    from .synth import SynthError, engine_voices
+
+    voices = []
+    for engine in ("espeak", "piper", "festival"):
+        found = engine_voices(engine)
+        if not found:
+            raise SynthError(f"synthesis engine {engine!r} is not installed; the training recipe needs it: "
+                             "run `bash tools/setup_train.sh` (Debian festival + voices, Piper, espeak-ng)")
+        voices += found
+    return tuple(voices)
+
+
+def prepare_synth_more(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, per_voice: int = 120,
+                       workers: int = 2, limit: int | None = None, log=print) -> dict:
+    """A second synthetic set: espeak-ng, Piper and festival voices on the train prompts (clean + 1 augmented)."""
+    t0 = time.time()
+    _unl, babble, cathy, so = _train_sources(data_dir)
+    if limit:
+        cathy, so = cathy[:limit], so[:limit]
+        per_voice = min(per_voice, limit)
+    texts = sorted({u.text for u in cathy + so if u.text and len(u.text.split()) >= 3})
+    voices = more_synth_voices()
+    os.environ.setdefault("LIPSYNC_PIPER_THREADS", "1")  # one onnxruntime thread per worker process
+    log(f"second synthetic set: {len(voices)} voices x {per_voice} prompts: {', '.join(voices)}")
+    path = build_cache("synth_more", synth_jobs(texts, voices, per_voice=per_voice, seed=100), 1, cache_dir, babble,
+                       workers, log)
+    log(f"prepared the second synthetic set in {time.time() - t0:.0f} s")
+    return {"synth_more": path}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cache", default=DEFAULT_CACHE)
+    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--n-aug", type=int, default=1)
+    ap.add_argument("--synth-per-voice", type=int, default=250)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--limit", type=int, default=None, help="at most this many utterances per corpus (tests)")
+    a = ap.parse_args(argv)
+    prepare(a.cache, a.data, a.n_aug, a.synth_per_voice, a.workers, a.limit)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Choose the free-decoding settings on TRAIN data (never dev): ``python -m lipsync.training.tune_decode``.
+
+Uses the augmented (noisy, reverberant, re-pitched ...) copies of cathy / speechocean762
+train utterances from the feature cache: the model has seen the clean versions, the
+degraded ones are closer to unseen audio. Grid over the minimum phone length (frames),
+the phone-switch penalty, the weight of the viseme head fused into the phone scores and
+a log-score bonus for closed-lips phones; scores 5-class viseme accuracy plus
+bilabial closure F1 (training.metrics). ``--write`` stores the best settings in the model config
+beside the weights (``decode`` in ``weights/model_config.json``), which the runtime reads.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+
+import numpy as np
+
+from ..phonemes.types import FRAME_HOP, FramePosteriors
+from ..phonemes.visemes import CONTROLS
+from ..inference.classes import PHONE_CLASSES
+from ..inference.config import write_section
+from ..inference.runtime import decode_posteriors, load_model, run_network
+from . import metrics
+from .data import DEFAULT_CACHE
+
+
+def _rows(phone_idx: np.ndarray):
+    change = np.flatnonzero(np.diff(phone_idx)) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [len(phone_idx)]])
+    return [(a * FRAME_HOP, b * FRAME_HOP, PHONE_CLASSES[int(phone_idx[a])]) for a, b in zip(starts, ends)]
+
+
+def load_items(n: int, weights=None, cache_dir: str = DEFAULT_CACHE):
+    model, info = load_model(weights)
+    items = []
+    for name in ("cathy_train", "so762_train"):
+        z = np.load(os.path.join(cache_dir, f"{name}.npz"))
+        starts, descs = z["starts"], z["descs"]
+        aug = [i for i in range(len(descs)) if descs[i] != "clean"]
+        for i in aug[:: max(len(aug) // n, 1)][:n]:
+            s, e = int(starts[i]), int(starts[i + 1])
+            f = z["feats"][s:e].astype(np.float32)
+            ph = z["phone"][s:e].astype(int)
+            if (ph < 0).any():
+                continue
+            lp, lv, ct = run_network(model, f)
+            post = FramePosteriors(list(info["phone_classes"]), lp, FRAME_HOP, ct, tuple(CONTROLS), lv)
+            items.append((_rows(ph), len(f) * FRAME_HOP, post))
+    return items
+
+
+def score(items, **kw):
+    tal = metrics.Tally()
+    for ref, dur, post in items:
+        tr = decode_posteriors(post, dur, **kw)
+        tal.add(ref, tr.phones, dur)
+    s = tal.summary()
+    f1 = 2 * s["closure_recall"] * s["closure_precision"] / max(s["closure_recall"] + s["closure_precision"], 1e-9)
+    return s, f1
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=40, help="augmented utterances per corpus")
+    ap.add_argument("--weights", default=None)
+    ap.add_argument("--cache", default=DEFAULT_CACHE)
+    ap.add_argument("--min-frames", type=int, nargs="+", default=[2, 3])
+    ap.add_argument("--penalty", type=float, nargs="+", default=[0.0, 1.0, 2.0])
+    ap.add_argument("--viseme-weight", type=float, nargs="+", default=[0.0, 0.5, 1.0])
+    ap.add_argument("--closure-bias", type=float, nargs="+", default=[0.0, 1.0, 2.0, 3.0])
+    ap.add_argument("--write", action="store_true",
+                    help="store the best settings in the model config beside --weights (default: print only)")
+    a = ap.parse_args(argv)
+    items = load_items(a.n, a.weights, a.cache)
+    print(f"{len(items)} augmented train utterances")
+    rows = []
+    for mf, pen, vw, cb in itertools.product(a.min_frames, a.penalty, a.viseme_weight, a.closure_bias):
+        s, f1 = score(items, min_frames=mf, switch_penalty=pen, viseme_weight=vw, closure_bias=cb)
+        rows.append((s["acc5"] + f1, mf, pen, vw, cb))
+        print(f"min_frames {mf} penalty {pen:.1f} viseme_weight {vw:.1f} closure_bias {cb:.1f}: acc5 {s['acc5']:.3f} "
+              f"acc9 {s['acc9']:.3f} closure R {s['closure_recall']:.3f} P {s['closure_precision']:.3f} F1 {f1:.3f} "
+              f"bnd {s['boundary_median_ms']:.1f} ms", flush=True)
+    best = max(rows, key=lambda r: r[0])
+    print(f"best: min_frames {best[1]} penalty {best[2]} viseme_weight {best[3]} closure_bias {best[4]}")
+    if a.write:
+        path = write_section("decode", {
+            "min_frames": int(best[1]), "switch_penalty": float(best[2]), "viseme_weight": float(best[3]),
+            "closure_bias": float(best[4]),
+            "about": f"python -m lipsync.training.tune_decode --n {a.n} (best acc5 + closure F1 {best[0]:.3f} on "
+                     f"{len(items)} augmented train utterances)"}, a.weights)
+        print(f"wrote the decode settings into {path}")
+
+
+if __name__ == "__main__":
+    main()
