@@ -147,7 +147,14 @@ def cmd_animate(args) -> int:
 def cmd_preview(args) -> int:
     from .addon.headless import preview_file
 
-    out = preview_file(args.blend, args.output, engine=args.engine)
+    frames = None
+    if args.frames:
+        try:
+            a, _, b = args.frames.partition("-")
+            frames = (int(a), int(b))
+        except ValueError:
+            raise UsageError(f"--frames {args.frames!r}: give FIRST-LAST scene frames, e.g. --frames 1-48") from None
+    out = preview_file(args.blend, args.output, engine=args.engine, scale=args.resolution, frame_range=frames)
     print(f"preview: {out}", file=sys.stderr)
     return 0
 
@@ -214,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("blend", metavar="SCENE.blend")
     p.add_argument("-o", "--output", required=True, metavar="OUT.mp4")
     p.add_argument("--engine", default="WORKBENCH", choices=["WORKBENCH", "EEVEE"], help="render engine (WORKBENCH)")
+    p.add_argument("--frames", metavar="FIRST-LAST", help="scene frames to render (default: the scene's frame range)")
+    p.add_argument("--resolution", type=int, default=50, metavar="PERCENT",
+                   help="percent of the scene's resolution, 1-100 (50)")
     p.set_defaults(func=cmd_preview)
 
     p = sub.add_parser("models", help="list recognisers and models; download allosaurus models",

@@ -127,12 +127,19 @@ def _guess_target(scene):
     return None
 
 
-def preview_file(blend_path, out_path, engine="WORKBENCH", scale=50, frame_face=True) -> str:
-    """Render the scene's frame range of ``blend_path`` to ``out_path`` (.mp4, H.264 + AAC with the
-    scene's sound strips), framed on the lip-synced character. Returns the written path."""
+def preview_file(blend_path, out_path, engine="WORKBENCH", scale=50, frame_face=True, frame_range=None) -> str:
+    """Render ``frame_range`` (first, last; default: the scene's frame range) of ``blend_path`` to ``out_path``
+    (.mp4, H.264 + AAC with the scene's sound strips) at ``scale`` percent of the scene's resolution, framed on
+    the lip-synced character. Returns the written path."""
     _open(blend_path)
     scene = bpy.context.scene
     target = _guess_target(scene)
+    if frame_range is None:
+        frame_range = (scene.frame_start, scene.frame_end)
+    if not 1 <= int(scale) <= 100:
+        raise LipSyncError(f"Resolution {scale}% is outside 1..100; use e.g. 50.")
+    if frame_range[1] < frame_range[0]:
+        raise LipSyncError(f"Frames {frame_range[0]}-{frame_range[1]} are reversed; give FIRST-LAST, e.g. 1-48.")
     return render_preview(scene, os.path.abspath(os.fspath(out_path)), engine=engine, scale=scale,
                           target=target, frame_face=frame_face and target is not None,
-                          frame_range=(scene.frame_start, scene.frame_end))
+                          frame_range=(int(frame_range[0]), int(frame_range[1])))

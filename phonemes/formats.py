@@ -64,12 +64,13 @@ def rhubarb_cues(visemes: VisemeTrack) -> list[tuple[float, float, str]]:
 
 
 def export_rhubarb_json(phones: PhoneTrack, visemes: VisemeTrack, sound_file: str = "") -> str:
+    """Byte for byte what ``rhubarb -f json`` writes: keys in its order, times with two decimals, one cue a
+    line, the sound file escaped as JSON with every non-ASCII character as ``\\uXXXX`` (UTF-16)."""
     cues = rhubarb_cues(visemes)
-    doc = {
-        "metadata": {"soundFile": sound_file, "duration": _centis(visemes.duration)},
-        "mouthCues": [{"start": s, "end": e, "value": v} for s, e, v in cues],
-    }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    head = ["{", '  "metadata": {', f'    "soundFile": {json.dumps(sound_file, ensure_ascii=True)},',
+            f'    "duration": {_centis(visemes.duration):.2f}', "  },", '  "mouthCues": [']
+    body = ",\n".join(f'    {{ "start": {s:.2f}, "end": {e:.2f}, "value": "{v}" }}' for s, e, v in cues)
+    return "\n".join(head) + "\n" + body + "\n  ]\n}\n"
 
 
 def load_rhubarb_json(text: str):
@@ -86,11 +87,11 @@ def load_rhubarb_json(text: str):
 
 
 def export_rhubarb_tsv(phones: PhoneTrack, visemes: VisemeTrack, sound_file: str = "") -> str:
-    """Rhubarb's TSV: one ``start<TAB>shape`` line per cue, then the end time with X."""
+    """Rhubarb's TSV: one ``start<TAB>shape`` line per cue, then always the end time with X (as Rhubarb does,
+    also after a closing rest)."""
     cues = rhubarb_cues(visemes)
     lines = [f"{s:.2f}\t{v}" for s, _e, v in cues]
-    if cues[-1][2] != "X":
-        lines.append(f"{cues[-1][1]:.2f}\tX")
+    lines.append(f"{cues[-1][1]:.2f}\tX")
     return "\n".join(lines) + "\n"
 
 

@@ -67,10 +67,17 @@ def test_batch_with_auto_transcripts(tmp_path):
     shutil.copy(TXT, src / "one.txt")  # two.wav has no transcript: recognised freely
     out = tmp_path / "cues"
     lipsync("analyze", str(src / "one.wav"), str(src / "two.wav"), "--transcript", "auto",
-            "--recognizer", "pocketsphinx", "--format", "phones-tsv", "-o", str(out))
-    assert sorted(os.listdir(out)) == ["one.phones.tsv", "two.phones.tsv"]
-    rows = [l.split("\t") for l in (out / "one.phones.tsv").read_text().splitlines()]
-    assert float(rows[0][0]) == 0.0 and abs(float(rows[-1][1]) - sf.info(WAV).duration) < 0.02
+            "--recognizer", "pocketsphinx", "--format", "textgrid", "-o", str(out))
+    assert sorted(os.listdir(out)) == ["one.TextGrid", "two.TextGrid"]
+    from lipsync.phonemes.formats import load
+
+    one, _ = load(str(out / "one.TextGrid"))
+    two, _ = load(str(out / "two.TextGrid"))
+    assert one.phones[0].start == 0.0 and abs(one.phones[-1].end - sf.info(WAV).duration) < 0.02
+    # one.wav was aligned to one.txt: its words are the script's, in order; two.wav had no script
+    script = [w.strip(",.!?").lower() for w in open(TXT, encoding="utf-8").read().split()]
+    assert [w.text.lower() for w in one.words] == script
+    assert not two.words
 
 
 def test_silence_rests(tmp_path):
@@ -121,3 +128,34 @@ def test_every_error_of_the_family_is_one_line(tmp_path, args, says):
     proc = lipsync("analyze", str(short), "--recognizer", "model", *args, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert says in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_animate_and_preview_end_to_end(tmp_path):
+    """The Generate button and the preview, headless, on a sample rig: a new take in a copy of the .blend (the
+    input is not touched), then a short H.264 + AAC playblast of it."""
+    import hashlib
+
+    src = os.path.join(ROOT, "sample_scenes", "cartoon_head.blend")
+    digest = hashlib.sha256(open(src, "rb").read()).hexdigest()
+    out = tmp_path / "animated.blend"
+    proc = lipsync("animate", src, "--audio", WAV, "--object", "CartoonHead", "--transcript", TXT,
+                   "--recognizer", "pocketsphinx", "--lead-frames", "2", "-o", str(out))
+    assert out.exists() and hashlib.sha256(open(src, "rb").read()).hexdigest() == digest
+    info = dict(line.split(": ", 1) for line in proc.stderr.splitlines() if ": " in line and not line.startswith(" "))
+    assert info["object"] == "CartoonHead" and int(info["n_keys"]) > 100 and info["recognizer"] == "pocketsphinx"
+    check = subprocess.run([sys.executable, "-c", (
+        "import bpy, json, sys; bpy.ops.wm.open_mainfile(filepath=sys.argv[-1]); "
+        "o = bpy.data.objects['CartoonHead']; ad = o.data.shape_keys.animation_data; "
+        "print('R' + json.dumps([ad.action.name, ad.action.get('lipsync_take'), "
+        "ad.action.get('lipsync_settings', '')]))"), str(out)], capture_output=True, text=True, timeout=120)
+    take, owner, settings = json.loads(next(ln for ln in check.stdout.splitlines() if ln.startswith("R"))[1:])
+    assert owner == "CartoonHead" and take == info["take"] and "'lead_frames': 2.0" in settings
+    mp4 = tmp_path / "p.mp4"
+    lipsync("preview", str(out), "-o", str(mp4), "--frames", "20-31", "--resolution", "20")
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,nb_frames", "-of", "json",
+                            str(mp4)], capture_output=True, text=True)
+    streams = json.loads(probe.stdout)["streams"]
+    assert {s["codec_name"] for s in streams} == {"h264", "aac"}
+    assert [int(s["nb_frames"]) for s in streams if s["codec_name"] == "h264"] == [12]
+    bad = lipsync("preview", str(out), "-o", str(mp4), "--frames", "31-20", check=False)
+    assert bad.returncode == 2 and "reversed" in bad.stderr and "Traceback" not in bad.stderr

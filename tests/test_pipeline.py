@@ -25,11 +25,9 @@ def test_pocketsphinx_analysis_covers_the_clip():
 
 
 def test_model_analysis_keeps_the_mouth_controls():
-    pytest.importorskip("torch")
     from lipsync.inference.runtime import weights_status
 
-    if not weights_status()[0]:
-        pytest.skip("model weights not present")
+    assert weights_status()[0], weights_status()[1]  # the set-up installs torch and the weights ship
     a = analyze(WAV, recognizer="model")
     assert a.visemes.control_names == CONTROLS
     assert a.visemes.controls.shape == (a.loudness.shape[0], len(CONTROLS)) or \
@@ -38,6 +36,14 @@ def test_model_analysis_keeps_the_mouth_controls():
     # the jaw opens during speech more than in the lead-in silence
     jaw = a.visemes.controls[:, CONTROLS.index("jaw_open")]
     assert jaw[100:300].mean() > jaw[:30].mean() + 0.05
+
+
+def test_the_default_is_the_shipped_model():
+    """With torch, the shipped weights and pocketsphinx installed (what the set-up installs), the default
+    recogniser is the model fused with pocketsphinx: never a silent fall back to pocketsphinx alone."""
+    a = analyze(WAV)
+    assert a.recognizer == "fused"
+    assert a.visemes.control_names == CONTROLS  # the model's mouth controls came along
 
 
 def test_cancel_stops_before_recognition():

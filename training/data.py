@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..inference import features as F
+from .datasets import data_root
 from .labels import frame_labels
 
-DEFAULT_DATA = os.environ.get(
-    "LIPSYNC_DATA", os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")))
+DEFAULT_DATA = data_root()
 DEFAULT_CACHE = os.environ.get(
     "LIPSYNC_CACHE", os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "data_cache")))
 

@@ -7,7 +7,7 @@
 - "librispeech_unlabelled": audio only (no phones); for label-free methods.
 - "dev_real" or "dev_real/<group>" (emu_ae, praatio, north_wind, alsa):
   small hand-labelled real speech, checking only.
-The data folder is ``$LIPSYNC_DATA`` or ``<repo>/../shared/data``.
+The data folder is ``$LIPSYNC_DATA`` or ``../shared/data`` beside the repository (or beside a folder above it).
 """
 from __future__ import annotations
 
@@ -27,11 +27,23 @@ CHECK_ONLY = ("librispeech_dev", "ravdess_dev", "dev_real")
 
 
 def data_root() -> str:
+    """The shared data folder: ``$LIPSYNC_DATA``, else the first ``shared/data`` beside the repository or beside
+    one of the folders above it (so a clone anywhere under the workplace finds it), else ``<repo>/../shared/data``
+    (which then does not exist: the readers say so)."""
     env = os.environ.get("LIPSYNC_DATA")
     if env:
         return env
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return os.path.normpath(os.path.join(here, "..", "shared", "data"))
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    d = repo
+    while True:
+        parent = os.path.dirname(d)
+        cand = os.path.join(parent, "shared", "data")
+        if os.path.isfile(os.path.join(cand, "README.md")):
+            return cand
+        if parent == d:
+            break
+        d = parent
+    return os.path.normpath(os.path.join(repo, "..", "shared", "data"))
 
 
 @dataclass

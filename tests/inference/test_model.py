@@ -104,6 +104,43 @@ def test_chunked_equals_whole_clip_away_from_edges():
     assert agree > 0.97  # shipped: 0.983 (1 s of context each side)
 
 
+def test_chunked_inference_runs_each_chunk_with_its_context():
+    """Long clips run chunk by chunk: each chunk of output frames comes from the network run on that chunk
+    plus ``context`` frames each side (padded past the clip's edges), several chunks per forward pass."""
+    import torch
+
+    model, _ = load_model()
+    from lipsync.inference.features import log_mel
+
+    f = log_mel(load_audio(WAV).samples)  # 1,068 frames
+    T = len(f)
+    calls = []
+
+    class Spy(torch.nn.Module):
+        n_phones, n_visemes, n_controls = model.n_phones, model.n_visemes, model.n_controls
+
+        def forward(self, x):
+            calls.append(tuple(x.shape))
+            return model(x)
+
+    out = run_network(Spy(), f, chunk=400, context=100, batch=2)
+    assert [c[:2] for c in calls] == [(2, 600), (1, 600)]  # three chunks of 400 (+2 x 100 context), batched 2 + 1
+    pad = float(f.min())
+    with torch.inference_mode():
+        for s in (0, 400, 800):
+            lo, hi = s - 100, s + 500
+            x = np.full((600, f.shape[1]), pad, np.float32)
+            x[max(lo, 0) - lo: min(hi, T) - lo] = f[max(lo, 0): min(hi, T)]
+            p, v, c = model(torch.from_numpy(x)[None])
+            e = min(s + 400, T)
+            want = torch.log_softmax(v[0, 100: 100 + e - s], -1).numpy()
+            assert np.allclose(out[1][s:e], want, atol=1e-4), s
+    # one chunk when the clip fits: the whole clip in one pass, no padding
+    calls.clear()
+    run_network(Spy(), f, chunk=5000)
+    assert calls == [(1, T, f.shape[1])]
+
+
 def test_silence_and_bad_input(rec, tmp_path):
     silent = Audio(np.zeros(16000, np.float32), 16000, "silence")
     tr = rec.recognize(silent)

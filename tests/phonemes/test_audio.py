@@ -49,6 +49,25 @@ def test_many_channels_are_mixed_down(tmp_path):
     assert a.samples.ndim == 1 and abs(a.duration - 0.5) < 0.01
 
 
+@pytest.mark.parametrize("ext", ["wav", "flac"])
+def test_stereo_mixes_both_channels(tmp_path, ext):
+    """Dialogue on one channel only (a common two-mic recording): the mono mix carries it, at half level, and
+    carries what is only on the other channel too."""
+    sr = 16000
+    left = tone(sr, freq=440.0)
+    right = np.zeros_like(left)
+    right[: sr // 4] = tone(sr, seconds=0.25, freq=1000.0)
+    p = tmp_path / f"lr.{ext}"
+    sf.write(p, np.stack([right, left], axis=1), sr)  # dialogue on the SECOND channel
+    a = load_audio(str(p))
+    spec = np.abs(np.fft.rfft(a.samples))
+    freqs = np.fft.rfftfreq(len(a.samples), 1 / sr)
+    assert spec[np.argmin(np.abs(freqs - 440))] > 0.2 * spec.max()
+    assert spec[np.argmin(np.abs(freqs - 1000))] > 0.2 * spec.max()
+    # second half: only the 440 Hz channel, mixed at half its level (peak 0.5 -> 0.25)
+    assert np.max(np.abs(a.samples[sr // 4 + 100:])) == pytest.approx(0.25, abs=0.02)
+
+
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
 def test_ffmpeg_fallback_reads_m4a(tmp_path):
     src = tmp_path / "a.wav"

@@ -242,6 +242,25 @@ def test_all_presets_have_valid_bindings():
                     ("location" if e.kind == "bone_channel" else ""), e.index, e.offset, e.group).validate()
 
 
+@pytest.mark.parametrize("kw,msg", [
+    (dict(kind="bones"), "kind must be one of"),
+    (dict(source="viseme:Q"), "source 'viseme:Q' is not known"),
+    (dict(source="control:smile"), "is not known"),
+    (dict(source="A"), "is not known"),
+    (dict(kind="bone_channel", data_path="pose"), "needs data_path"),
+    (dict(group="face"), "group must be one of"),
+])
+def test_binding_validate_names_what_is_wrong(kw, msg):
+    from lipsync.errors import MappingError
+
+    good = dict(source="viseme:A", kind="shape_key", target="A")
+    Binding(**good).validate()  # the base binding is fine
+    with pytest.raises(MappingError, match=msg):
+        Binding(**{**good, **kw}).validate()
+    with pytest.raises(MappingError, match="empty"):
+        Mapping("x", []).validate()
+
+
 def test_ten_minutes_is_fast():
     import time
     rng = np.random.default_rng(0)

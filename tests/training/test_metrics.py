@@ -43,7 +43,7 @@ def test_five_classes_forgive_within_class_confusion():
 SHARED = os.path.isdir(datasets.data_root())
 
 
-@pytest.mark.skipif(not SHARED, reason="shared data folder not present")
+@pytest.mark.skipif(not SHARED, reason=f"no data: the shared data folder {datasets.data_root()} is not here (set LIPSYNC_DATA)")
 def test_splits_never_share_prompts_or_speakers():
     tr = {datasets.cathy_prompt_id(u.id) for u in datasets.load_corpus("cathy", "train")}
     dv = {datasets.cathy_prompt_id(u.id) for u in datasets.load_corpus("cathy", "dev")}
@@ -53,14 +53,14 @@ def test_splits_never_share_prompts_or_speakers():
     assert so_tr and so_dv and not (so_tr & so_dv)
 
 
-@pytest.mark.skipif(not SHARED, reason="shared data folder not present")
+@pytest.mark.skipif(not SHARED, reason=f"no data: the shared data folder {datasets.data_root()} is not here (set LIPSYNC_DATA)")
 def test_dev_sets_refuse_training():
     for name in ("dev_real", "librispeech_dev", "ravdess_dev"):
         with pytest.raises(ValueError, match="never train"):
             datasets.load_corpus(name, "train")
 
 
-@pytest.mark.skipif(not SHARED, reason="shared data folder not present")
+@pytest.mark.skipif(not SHARED, reason=f"no data: the shared data folder {datasets.data_root()} is not here (set LIPSYNC_DATA)")
 def test_dev_real_readers_give_ipa_phones():
     utts = datasets.load_corpus("dev_real")
     assert {u.corpus for u in utts} == {f"dev_real/{g}" for g in datasets.DEV_REAL_GROUPS}

@@ -99,12 +99,28 @@ def test_phones_match_espeak_and_offset_is_applied(synth_checks):
         ref = [p for w in out.split() for tok in w.split("_") if tok
                for _, p in synth_espeak.split_phoneme(tok)]
         assert phones == ref
-    # apply_offset shifts every inner boundary by the voice's offset
+
+
+@needs_espeak
+def test_offset_is_applied_to_every_inner_boundary(monkeypatch):
+    """With the engine's output held fixed (it keeps state between calls), apply_offset moves every inner
+    boundary by exactly the voice's measured offset (+1..+2 ms) and nothing else."""
+    real, seen = synth_espeak._raw, {}
+
+    def same_engine_output(text, voice):
+        if (text, voice) not in seen:
+            seen[(text, voice)] = real(text, voice)
+        return seen[(text, voice)]
+
+    monkeypatch.setattr(synth_espeak, "_raw", same_engine_output)
+    x, segs = synth_espeak.synthesize(TEXT, "en-us")
     x2, raw = synth_espeak.synthesize(TEXT, "en-us", apply_offset=False)
     off = synth_espeak.OFFSETS["espeak:en-us"]
-    if len(x2) == len(x) and [p for *_, p in raw] == [p for *_, p in segs]:
-        for (s0, _, _), (s1, _, _) in zip(raw[1:], segs[1:]):
-            assert s1 == pytest.approx(s0 + off, abs=2e-3)  # engine state may move a boundary by a sample or two
+    assert np.array_equal(x, x2) and 0.0005 < off < 0.005
+    assert [p for *_, p in raw] == [p for *_, p in segs]
+    for (s0, _, _), (s1, _, _) in zip(raw[1:], segs[1:]):
+        assert s1 == pytest.approx(s0 + off, abs=1e-9)
+    assert segs[0][0] == raw[0][0] == 0.0 and segs[-1][1] == raw[-1][1] == pytest.approx(len(x) / SR)
 
 
 @needs_espeak

@@ -28,7 +28,7 @@ def test_text_is_quoted_for_scheme():
 def _needs(voice):
     return pytest.mark.skipif(
         f"festival:{voice}" not in synth_festival.VOICES,
-        reason=f"festival voice {voice} not installed (optional training extra, tools/setup_train.sh: "
+        reason=f"optional: festival voice {voice} not installed (training extra, tools/setup_train.sh: "
                f"apt-get install festival {synth_festival.KNOWN[voice][2]})")
 
 

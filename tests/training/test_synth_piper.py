@@ -13,7 +13,7 @@ from lipsync.phonemes.types import SIL
 
 needs_piper = pytest.mark.skipif(
     not synth_piper.available(),
-    reason="Piper not installed (optional training extra: bash tools/setup_train.sh)")
+    reason="optional: Piper not installed (training extra: bash tools/setup_train.sh)")
 
 
 def test_alignment_symbols_become_one_row_per_phone():

@@ -9,7 +9,8 @@ torch = pytest.importorskip("torch")
 
 from lipsync.training.datasets import data_root  # noqa: E402
 
-needs_data = pytest.mark.skipif(not os.path.isdir(os.path.join(data_root(), "cathy")), reason="shared data missing")
+needs_data = pytest.mark.skipif(not os.path.isdir(os.path.join(data_root(), "cathy")),
+                                reason=f"no data: the shared data folder {data_root()} is not here (set LIPSYNC_DATA)")
 
 
 @needs_data
@@ -33,6 +34,21 @@ def test_training_runs_a_few_steps(tmp_path):
     rec = ModelRecognizer(weights=str(out / "visemenet.pt"), device="cpu")
     post = rec.posteriors(load_audio(os.path.join(os.path.dirname(__file__), "..", "..", "sample_scenes", "dialogue.wav")))
     assert post.log_probs.shape[1] == len(post.labels) and post.controls.shape[0] == post.n_frames
+
+
+@needs_data
+@pytest.mark.skipif(shutil.which("flite") is None, reason="flite not installed")
+def test_training_lowers_the_loss(tmp_path):
+    """Forty steps on a tiny cache: the logged loss at the end is clearly below the loss at the start."""
+    import re
+
+    from lipsync.training.train import train
+
+    out = tmp_path / "w"
+    train(cache_dir=str(tmp_path / "cache"), out_dir=str(out), steps=40, pseudo_steps=0, batch=4, crop=150,
+          hidden=16, channels=16, eval_every=100, dev_limit=1, prepare_limit=2, threads=1, lr=3e-3, warmup=5)
+    losses = [float(m) for m in re.findall(r"step \d+/40 loss ([0-9.]+)", (out / "train_log.txt").read_text())]
+    assert len(losses) >= 2 and losses[-1] < 0.9 * losses[0], losses  # without updates it stays at ~6.8 +- 0.1
 
 
 @needs_data
