@@ -49,7 +49,7 @@ def cmd_analyze(args) -> int:
         raise UsageError(f"-o {args.output} is a file; with several inputs -o names a folder.")
     if args.transcript not in (None, "auto") and many:
         raise UsageError("--transcript FILE takes one audio file; use --transcript auto for a batch "
-                       "(each AUDIO.txt beside its audio file is used).")
+                         "(each AUDIO.txt beside its audio file is used).")
     rec = get_recognizer(args.recognizer, language=args.language)
     failures = 0
     for path in args.audio:

@@ -215,6 +215,9 @@ def _panphon_table():
 
 
 def _panphon_features(seg: str) -> Features | None:
+    """Features of a segment the built-in inventory lacks, from panphon's feature table (clicks, implosives,
+    rare places): panphon's binary features (lab, cor, ant, distr, hi, lo, back, ...) mapped onto our places and
+    manners. Only the first segment of ``seg`` is described."""
     ft = _panphon_table()
     if ft is None or not seg:
         return None
@@ -233,22 +236,38 @@ def _panphon_features(seg: str) -> Features | None:
             return 0
 
     if f("syl") > 0 and f("cons") < 0:
-        height = 0.0 if f("hi") > 0 else (1.0 if f("lo") > 0 else 0.5)
-        back = 1.0 if f("back") > 0 else (0.0 if f("front") > 0 else 0.5)
-        return _v(height, back, f("round") > 0)
-    if f("lab") > 0 and f("cor") <= 0 and f("dorsal") <= 0:
-        place = "labiodental" if f("labiodental") > 0 else "bilabial"
-    elif f("lab") > 0 and f("dorsal") > 0:
-        place = "labial-velar"
-    elif f("cor") > 0:
-        if f("distr") > 0 and f("ant") > 0:
-            place = "dental"
-        elif f("ant") < 0:
-            place = "postalveolar"
+        if f("hi") > 0:
+            height = 0.0 if f("tense") > 0 else 0.15
+        elif f("lo") > 0:
+            height = 1.0
         else:
-            place = "alveolar"
-    elif f("dorsal") > 0:
+            height = 0.33 if f("tense") > 0 else 0.66
+        back = 1.0 if f("back") > 0 else (0.0 if f("back") < 0 else 0.5)
+        return _v(height, back, f("round") > 0)
+    click = f("velaric") > 0  # clicks: the place is the front closure (the back one is always velar)
+    if f("lab") > 0:
+        if f("hi") > 0 and not click:
+            place = "labial-velar" if f("back") > 0 else "palatal"  # w ʍ; ɥ (a rounded palatal)
+        elif f("strid") > 0 or (f("hi") == 0 and f("lo") == 0):
+            place = "labiodental"  # f v (strident), ɱ ʋ
+        else:
+            place = "bilabial"
+    elif f("cor") > 0:
+        if f("ant") > 0:
+            place = "dental" if f("distr") > 0 else "alveolar"
+        elif f("hi") > 0:
+            place = "palatal"  # ɕ ʑ ʎ (alveolo-palatal, palatal lateral)
+        else:
+            place = "postalveolar" if f("distr") > 0 else "retroflex"
+    elif f("son") > 0 and ((f("cons") < 0 and f("cont") < 0)
+                           or (f("cont") > 0 and f("delrel") < 0 and f("hi") <= 0 and f("lo") <= 0)):
+        place = "glottal"  # ʔ; h ɦ (sonorant in panphon, unlike the uvular fricatives; ʀ differs by delrel)
+    elif f("lo") > 0:
+        place = "pharyngeal"
+    elif f("hi") > 0:
         place = "velar" if f("back") > 0 else "palatal"
+    elif f("back") > 0:
+        place = "uvular"
     else:
         place = "glottal"
     if f("nas") > 0:
@@ -257,7 +276,7 @@ def _panphon_features(seg: str) -> Features | None:
         manner = "lateral"
     elif f("delrel") > 0:
         manner = "affricate"
-    elif f("cont") > 0 and f("son") > 0:
+    elif f("cont") > 0 and f("son") > 0 and place != "glottal":
         manner = "approximant"
     elif f("cont") > 0:
         manner = "fricative"

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Mutation testing of the bpy-free core with mutmut (PyPI): how many deliberately broken versions of the code
+# the tests catch. Not part of CI (it runs the selected tests once per mutant: minutes per module).
+#
+#   bash tools/mutation.sh                      # every core module (tools/mutation_modules.txt)
+#   bash tools/mutation.sh phonemes/formats.py  # one or more modules
+#
+# Runs in a throw-away copy of the working tree (mutmut edits files in place; the copy is put first on
+# PYTHONPATH as the `lipsync` package, so the tests and their subprocesses import the mutants). Each module is
+# tested against the test files listed beside it in tools/mutation_modules.txt. Mutants listed in
+# tools/mutation_equivalent.tsv (with why they cannot be told apart from the original) are left out of the
+# score. Survivors are written to out/mutation/survivors.txt; the last line printed is
+#   mutation score: K/N killed (P%)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+bash tools/setup_env.sh >/dev/null
+PY="$ROOT/.venv/bin/python"
+"$PY" -c "import mutmut" 2>/dev/null || "$PY" -m pip install -q "mutmut==2.5.1"
+
+WORK=$(mktemp -d /tmp/lipsync-mutation.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$WORK/lipsync" "$ROOT/out/mutation"
+git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents {} "$WORK/lipsync/" 2>/dev/null || true
+cd "$WORK/lipsync"
+export PYTHONPATH="$WORK" LIPSYNC_DATA="${LIPSYNC_DATA:-$("$PY" -c 'from lipsync.training.datasets import data_root; print(data_root())')}"
+
+modules=("$@")
+if [ ${#modules[@]} -eq 0 ]; then
+  mapfile -t modules < <(grep -v '^#' tools/mutation_modules.txt | awk 'NF {print $1}')
+fi
+: > "$ROOT/out/mutation/survivors.txt"
+: > "$ROOT/out/mutation/scores.tsv"
+for mod in "${modules[@]}"; do
+  tests=$(awk -v m="$mod" '$1 == m {for (i = 2; i <= NF; i++) printf "%s ", $i}' tools/mutation_modules.txt)
+  [ -n "$tests" ] || { echo "mutation: $mod is not in tools/mutation_modules.txt (module  tests...)" >&2; exit 2; }
+  rm -f .mutmut-cache
+  start=$(date +%s)
+  "$ROOT/.venv/bin/mutmut" run --paths-to-mutate "$mod" --tests-dir tests \
+    --runner "$PY -m pytest -x -q -p no:cacheprovider -o addopts= --import-mode=importlib $tests" >/dev/null 2>&1 || true
+  "$PY" "$ROOT/tools/mutation_report.py" "$mod" ".mutmut-cache" "$ROOT/tools/mutation_equivalent.tsv" \
+    "$ROOT/out/mutation" "$(( $(date +%s) - start ))"
+  mkdir -p "$ROOT/out/mutation/cache"
+  cp .mutmut-cache "$ROOT/out/mutation/cache/${mod//\//_}.sqlite"
+done
+"$PY" "$ROOT/tools/mutation_report.py" --total "$ROOT/out/mutation"
