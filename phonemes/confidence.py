@@ -25,7 +25,7 @@ __all__ = ["frame_phones", "agreement", "mark_disagreement", "flatness", "mark_f
 
 def frame_phones(track: PhoneTrack, hop: float = 0.01) -> list[str]:
     """The phone at each ``hop``-spaced frame of ``track``."""
-    n = int(np.ceil(track.duration / hop))
+    n = int(np.ceil(round(track.duration / hop, 6)))  # 0.07 / 0.01 is 7.000000000000001: 7 frames, not 8
     out = [SIL] * n
     for p in track.phones:
         a, b = int(round(p.start / hop)), min(n, max(int(round(p.end / hop)), int(round(p.start / hop)) + 1))

@@ -111,3 +111,129 @@ def test_silence_is_valid(tmp_path):
     assert a.duration == 1.0 and not a.samples.any()
     env = rms_envelope(a)
     assert len(env) == 100 and env.max() == 0
+
+
+# ---------------------------------------------------------------- details
+from lipsync.phonemes import audio as A  # noqa: E402
+from lipsync.phonemes.types import Audio  # noqa: E402
+
+
+def test_messages_name_the_file_and_the_fix(tmp_path):
+    with pytest.raises(AudioError) as e:
+        load_audio(str(tmp_path))
+    assert str(e.value) == f"{tmp_path} is a folder, not an audio file."
+    p = tmp_path / "e.wav"
+    p.write_bytes(b"")
+    with pytest.raises(AudioError) as e:
+        load_audio(str(p))
+    assert str(e.value) == f"Audio file is empty (0 bytes): {p}. Re-export the dialogue and try again."
+    with pytest.raises(AudioError) as e:
+        load_audio(str(tmp_path / "gone.wav"))
+    assert str(e.value).startswith(f"Audio file not found: {tmp_path / 'gone.wav'}. Check the path")
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF" + b"\x00" * 100)
+    with pytest.raises(AudioError) as e:
+        load_audio(str(bad))
+    assert str(e.value).startswith("Could not read bad.wav as audio (corrupt or unsupported format). Convert it to "
+                                   "WAV or FLAC (e.g. `ffmpeg -i INPUT output.wav`) and try again. Details: soundfile:")
+
+
+def test_integer_and_unnormalised_data_is_scaled_and_nan_cleaned(tmp_path, monkeypatch):
+    x = np.array([0.0, 2.0, -4.0, np.nan, np.inf, -np.inf, 1.0], np.float32)
+    monkeypatch.setattr(A, "_read_soundfile", lambda path: (x[:, None], INTERNAL_RATE))
+    p = tmp_path / "x.wav"
+    p.write_bytes(b"x")
+    a = load_audio(str(p))
+    # NaN -> 0, +-inf -> +-1 first, then the peak (4) scales everything into [-1, 1]
+    assert np.allclose(a.samples, [0.0, 0.5, -1.0, 0.0, 0.25, -0.25, 0.25]) and a.source == str(p)
+    monkeypatch.setattr(A, "_read_soundfile", lambda path: (np.zeros((10, 0), np.float32), INTERNAL_RATE))
+    with pytest.raises(AudioError, match="has no samples"):
+        load_audio(str(p))
+
+
+def test_resample_and_its_fallback(monkeypatch):
+    x = np.sin(np.arange(4800) / 48000 * 2 * np.pi * 440).astype(np.float32)
+    y = A.resample(x, 48000, 16000)
+    assert len(y) == 1600 and y.dtype == np.float32
+    assert A.resample(x, 16000, 16000) is not None and len(A.resample(x, 16000, 16000)) == 4800
+    assert len(A.resample(np.zeros(0, np.float32), 48000, 16000)) == 0
+    with pytest.raises(AudioError, match="Invalid sample rate 0 Hz in the audio file; re-export it"):
+        A.resample(x, 0, 16000)
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_scipy(name, *args, **kw):
+        if name.startswith("scipy"):
+            raise ImportError(name)
+        return real_import(name, *args, **kw)
+
+    monkeypatch.setattr(builtins, "__import__", no_scipy)  # inside Blender without scipy: linear interpolation
+    z = A.resample(np.array([0.0, 1.0, 2.0, 3.0], np.float32), 2, 4)
+    assert np.allclose(z, [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.0]) and z.dtype == np.float32
+
+
+def test_from_array():
+    a = A.from_array(np.stack([np.ones(4800), np.zeros(4800)], 1), 48000, source="mic")
+    assert a.sample_rate == INTERNAL_RATE and len(a.samples) == 1600 and a.source == "mic"
+    assert np.allclose(a.samples[100:1500], 0.5, atol=1e-3)  # the two channels averaged
+    with pytest.raises(AudioError, match="Invalid sample rate -1"):
+        A.from_array(np.zeros(10), -1)
+
+
+def test_rms_envelope_values():
+    sr = 1000
+    x = np.zeros(100, np.float32)
+    x[50:] = 0.5
+    env = rms_envelope(Audio(x, sr), hop=0.01, win=0.02)
+    assert len(env) == 10 and env.dtype == np.float32
+    # frame k averages x[k*10 - 10 : k*10 + 10] (window centred on the frame's start)
+    assert env[0] == 0.0 and env[3] == 0.0 and env[5] == pytest.approx(np.sqrt(0.125), abs=1e-6)
+    assert env[7] == pytest.approx(0.5, abs=1e-6)
+    assert len(rms_envelope(Audio(np.zeros(0, np.float32), sr))) == 0
+
+
+def test_blenders_audio_module_is_the_last_reader(tmp_path, monkeypatch):
+    import sys
+    import types
+
+    class Sound:
+        def __init__(self, path):
+            self.path = path
+
+        @property
+        def specs(self):
+            return (44100, 2)
+
+        def rechannel(self, n):
+            assert n == 1
+            return self
+
+        def resample(self, rate, quality):
+            assert rate == INTERNAL_RATE
+            return self
+
+        def data(self):
+            return np.full((800, 1), 0.25, np.float32)
+
+    monkeypatch.setitem(sys.modules, "aud", types.SimpleNamespace(Sound=Sound))
+    def _read_soundfile(path):
+        raise RuntimeError("no libsndfile")
+
+    monkeypatch.setattr(A, "_read_soundfile", _read_soundfile)
+    monkeypatch.setattr(A, "_read_ffmpeg", lambda p: None)
+    p = tmp_path / "x.m4a"
+    p.write_bytes(b"x")
+    a = load_audio(str(p))
+    assert len(a.samples) == 800 and np.allclose(a.samples, 0.25)
+    monkeypatch.setitem(sys.modules, "aud", None)  # not in Blender: no aud module
+    with pytest.raises(AudioError, match="soundfile: no libsndfile"):
+        load_audio(str(p))
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+def test_ffmpeg_reader_errors(tmp_path):
+    p = tmp_path / "junk.mp4"
+    p.write_bytes(b"\x00" * 1000)
+    with pytest.raises(RuntimeError):
+        A._read_ffmpeg(str(p))

@@ -26,3 +26,47 @@ def test_g2p_errors():
         g2p.text_to_phones("?!")
     with pytest.raises(g2p.G2PError, match="unknown language 'xyz'"):
         g2p.text_to_phones("hello", "xyz")
+
+
+def test_every_language_maps_to_an_installed_espeak_voice():
+    import re
+
+    voices = g2p._espeak_voices()
+    assert len(voices) > 100  # espeak-ng ships over a hundred voices
+    for iso, voice in g2p.ISO639_3_TO_ESPEAK.items():
+        assert re.fullmatch("[a-z]{3}", iso), iso
+        assert voice in voices, (iso, voice)
+    langs = g2p.supported_languages()
+    assert langs["eng"] == "en-us (CMU dictionary)" and langs["fra"] == "fr-fr" and langs["zho"] == "cmn"
+    assert set(langs) == set(g2p.ISO639_3_TO_ESPEAK)
+    # a few codes checked by hand against ISO 639-3
+    for iso, voice in {"deu": "de", "ell": "el", "jpn": "ja", "kor": "ko", "rus": "ru", "hin": "hi", "ara": "ar",
+                       "spa": "es", "nld": "nl", "swe": "sv", "tur": "tr", "vie": "vi", "heb": "he"}.items():
+        assert g2p.espeak_voice(iso) == voice
+
+
+def test_voice_names_and_errors():
+    assert g2p.espeak_voice("FRA") == "fr-fr" and g2p.espeak_voice("de") == "de"  # a voice name works too
+    with pytest.raises(g2p.G2PError, match="no language given"):
+        g2p.espeak_voice("  ")
+    with pytest.raises(g2p.G2PError, match=r"unknown language 'klingon'.*supported here: .*eng"):
+        g2p.espeak_voice("klingon")
+
+
+def test_words_of_keeps_apostrophes_inside_words():
+    assert g2p.words_of("We’ll bring him, Mom's map -- OK?") == ["We'll", "bring", "him", "Mom's", "map", "OK"]
+    assert g2p.words_of("'quoted' _under_ 42") == ["quoted", "under", "42"]
+    assert g2p.words_of(None) == [] and g2p.words_of("?!") == []
+
+
+def test_espeak_phones_per_word():
+    words = g2p.espeak_phones("mama papa", "es")
+    assert words == [["m", "a", "m", "a"], ["p", "a", "p", "a"]]  # stress marks and separators removed
+
+
+def test_numbers_expand_and_keep_their_word():
+    out = g2p.text_to_phones("Tengo 21 gatos", "spa")  # 21 -> "veintiuno": one word, several espeak words
+    assert [w for w, _ in out] == ["Tengo", "21", "gatos"]
+    assert len(out[1][1]) > 6 and out[1][1][-3:] == ["u", "n", "o"]
+    eng = g2p.text_to_phones("I'm here", "eng")
+    assert eng[0] == ("I'm", ["aɪ", "m"]) and g2p.text_to_phones("'em", "en")[0][0] == "em"  # outer quotes dropped
