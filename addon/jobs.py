@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import bpy
 
 from . import strips as strips_mod
-from ..errors import LipSyncError
+from ..errors import LipSyncError, RecognizerError
 from .strips import StripTiming
 
 
@@ -192,9 +192,23 @@ def analyze_job(job: Job, progress=None, cancel=None):
         return pipeline.analyze(job.audio_path, transcript=job.transcript, recognizer=job.recognizer,
                                 language=job.language, progress=progress, cancel=cancel)
     except ImportError as exc:
-        raise LipSyncError(f"The '{job.recognizer}' recogniser needs a Python package that is missing "
-                           f"({exc.name or exc}). Open Edit -> Preferences -> Add-ons -> Lip Sync and click "
-                           "'Install Dependencies', or choose another recogniser.") from exc
+        if not _recognizer_package(exc, job.recognizer):
+            raise LipSyncError(f"A Python package is missing ({exc.name or exc}). Open Edit -> Preferences -> "
+                               "Add-ons -> Lip Sync and click 'Install Dependencies'.") from exc
+        raise RecognizerError(f"The '{job.recognizer}' recogniser needs a Python package that is missing "
+                              f"({exc.name or exc}). Open Edit -> Preferences -> Add-ons -> Lip Sync and click "
+                              "'Install Dependencies', or choose another recogniser.") from exc
+
+
+def _recognizer_package(exc: ImportError, recognizer: str) -> bool:
+    """Whether the missing module is one a recogniser needs (torch, pocketsphinx, ...), not another package."""
+    from ..phonemes.recognizers.registry import REGISTRY
+
+    top = (exc.name or "").partition(".")[0]
+    info = REGISTRY.get((recognizer or "auto").lower())
+    needed = set(info.packages) if info is not None and info.packages else {
+        p for i in REGISTRY.values() for p in i.packages}
+    return not top or top in needed
 
 
 def apply_job(job: Job, analysis) -> dict:
