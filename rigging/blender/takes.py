@@ -39,6 +39,7 @@ class TakeResult:
     preset: str = ""
     frame_range: tuple[int, int] | None = None
     kept_user_keys: int = 0
+    objects: list[str] = field(default_factory=list)  # the objects keyed: meshes (teeth, tongue ...) or the armature
 
     @property
     def total_keys(self) -> int:
@@ -191,6 +192,7 @@ def generate_take(obj, track: VisemeTrack, settings: AnimSettings, *, fps: float
     result = TakeResult(take_name, [], preset=preset_name, missing=missing, messages=messages,
                         frame_range=tuple(frame_range) if frame_range else None)
     result.keys_dense = sum(c.n_dense for c in curves)
+    result.objects = list(dict.fromkeys(c.object or obj.name for c in curves))
     base = bpy.data.actions.get(active_take(obj) or "") if frame_range is not None else None
     if base is not None:
         action = compat.copy_action(base, take_name)
