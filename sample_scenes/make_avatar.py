@@ -22,10 +22,10 @@ import sys
 
 import bpy  # noqa: I001  (bpy before bmesh)
 import bmesh
-from mathutils import Vector
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_common as mc  # noqa: E402
+import make_bone_head as bh  # noqa: E402
 import make_cartoon_head as ch  # noqa: E402
 
 S = ch.SHAPES
@@ -60,22 +60,6 @@ EXTRA_HEAD_KEYS = ("mouthOpen", "mouthSmile", "eyesClosed")
 HEAD_MATERIALS = ("Skin", "Lips", "Mouth", "Teeth", "Tongue", "EyeWhite", "Pupil", "Hair")
 BONES = {"Hips": ((0, 0, -2.6), (0, 0, -2.2), None), "Spine": ((0, 0, -2.2), (0, 0, -1.5), "Hips"),
          "Neck": ((0, 0, -1.5), (0, 0, -1.0), "Spine"), "Head": ((0, 0, -1.0), (0, 0, 1.2), "Neck")}
-
-
-def make_armature(scene, name="Avatar"):
-    arm = bpy.data.armatures.new(name)
-    obj = bpy.data.objects.new(name, arm)
-    scene.collection.objects.link(obj)
-    bpy.context.view_layer.objects.active = obj
-    bpy.ops.object.mode_set(mode="EDIT")
-    for bname, (h, t, parent) in BONES.items():
-        eb = arm.edit_bones.new(bname)
-        eb.head, eb.tail = Vector(h), Vector(t)
-        if parent:
-            eb.parent = arm.edit_bones[parent]
-            eb.use_connect = True
-    bpy.ops.object.mode_set(mode="OBJECT")
-    return obj
 
 
 def _split(scene, name: str, keep_materials: set[str], arm):
@@ -145,12 +129,9 @@ def _key_mesh(obj, parts, src, with_extras: bool):
             if old in mouth_pos:
                 kb.data[new].co = verts[mouth_pos[old]]
             elif old in head_set and p["jaw"] > 0:
-                v = basis.data[new].co
-                if v.z < ch.MOUTH_Y - 0.12 and v.y < 0.3:
-                    fall = min(1.0, (ch.MOUTH_Y - 0.12 - v.z) / 0.3) * max(0.0, 1.0 - abs(v.x) / 0.9)
-                    z2 = v.z - p["jaw"] * 0.6 * fall
-                    y2 = v.y * ch.head_z(v.x, z2) / max(ch.head_z(v.x, v.z), 1e-3) if v.y < 0 else v.y
-                    kb.data[new].co = Vector((v.x, y2, z2))
+                co = ch.jaw_point(basis.data[new].co, p["jaw"])
+                if co is not None:
+                    kb.data[new].co = co
         kb.value = 0.0
     if with_extras:
         for name in EXTRA_HEAD_KEYS:
@@ -162,7 +143,7 @@ def _key_mesh(obj, parts, src, with_extras: bool):
 def build():
     out = mc.out_path_from_argv("avatar.blend")
     scene = mc.reset_scene("Avatar")
-    arm = make_armature(scene)
+    arm = bh.make_armature(scene, "Avatar", BONES)
     head, parts, src = _split(scene, "Avatar_Head", {"Skin", "Lips", "Mouth", "EyeWhite", "Pupil", "Hair"}, arm)
     teeth, _, tsrc = _split(scene, "Avatar_Teeth", {"Teeth"}, arm)
     tongue, _, gsrc = _split(scene, "Avatar_Tongue", {"Tongue"}, arm)

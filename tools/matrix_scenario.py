@@ -90,7 +90,8 @@ def install():
     assert res == {"FINISHED"} and mod is not None, (res, mod)
     assert mod.__file__.startswith(os.environ["HOME"]), mod.__file__
     assert not any(m == "lipsync" or m.startswith("lipsync.") for m in sys.modules), "the source tree was imported"
-    return f"installed to {os.path.dirname(mod.__file__)}; {pkg('rigging.blender.compat').SLOTTED and 'slotted' or 'legacy'} actions"
+    kind = "slotted" if pkg("rigging.blender.compat").SLOTTED else "legacy"
+    return f"installed to {os.path.dirname(mod.__file__)}; {kind} actions"
 
 
 @step

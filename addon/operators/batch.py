@@ -4,6 +4,7 @@ import threading
 import bpy
 
 from .. import batch
+from .generate import LIPSYNC_OT_generate
 
 
 def _report_run(op, run) -> None:
@@ -82,14 +83,7 @@ class LIPSYNC_OT_generate_all(bpy.types.Operator):
                 f"Lip Sync: strip {i + 1} of {run.n} '{r.strip}' -> {r.character or '?'}: {what} "
                 f"({int(run.progress * 100)}% of all) - Esc cancels the rest")
 
-    def _finish(self, context):
-        wm = context.window_manager
-        if self._timer is not None:
-            wm.event_timer_remove(self._timer)
-            self._timer = None
-        wm.progress_end()
-        if context.workspace is not None:
-            context.workspace.status_text_set(None)
+    _finish = LIPSYNC_OT_generate._finish  # the same clean-up: timer, progress bar, status text
 
     def modal(self, context, event):
         run = self._run
