@@ -67,8 +67,10 @@ class LIPSYNC_OT_generate(bpy.types.Operator):
             return self.execute(context)
         try:
             self._job_value = self._job(context)
-        except LipSyncError as exc:
-            self.report({"ERROR"}, str(exc))
+        except Exception as exc:
+            if not isinstance(exc, LipSyncError):
+                traceback.print_exc()
+            self.report({"ERROR"}, failure_message(exc, "checking the input"))
             return {"CANCELLED"}
         self._state = {"frac": 0.0, "msg": "Starting", "cancel": False, "result": None, "error": None}
         state = self._state
