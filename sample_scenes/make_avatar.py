@@ -151,7 +151,7 @@ def build():
     _key_mesh(teeth, parts, tsrc, False)
     _key_mesh(tongue, parts, gsrc, False)
     _body(scene, arm)
-    mc.camera_and_light(scene, target=(0.0, 0.0, -0.2), distance=9.0, lens=70.0, height=0.4)
+    mc.camera_and_light(scene, target=(0.0, 0.0, -0.1), distance=10.0, lens=70.0, height=0.4)
     mc.workbench(scene)
     mc.add_dialogue(scene, out)
     mc.save(out)
