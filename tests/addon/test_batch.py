@@ -260,3 +260,23 @@ def test_failure_message_without_blender():
     msg = failure_message(KeyError("key_blocks"), "keying the character")
     assert msg.startswith("Lip Sync failed while keying the character (KeyError: 'key_blocks').")
     assert "another recogniser" not in msg and "report it" in msg
+
+
+@pytest.mark.bpy
+def test_missing_package_is_a_recognizer_error_only_for_a_recognizers_package(monkeypatch):
+    pytest.importorskip("bpy")
+    from types import SimpleNamespace
+
+    from lipsync import pipeline
+    from lipsync.addon import jobs
+    from lipsync.errors import LipSyncError, RecognizerError, failure_message
+
+    job = SimpleNamespace(audio_path="x.wav", transcript=None, recognizer="pocketsphinx", language="eng")
+    for missing, recognizer_error in (("pocketsphinx", True), ("soundfile", False)):
+        def analyze(*a, **kw):
+            raise ImportError(f"No module named '{missing}'", name=missing)
+        monkeypatch.setattr(pipeline, "analyze", analyze)
+        with pytest.raises(LipSyncError) as err:
+            jobs.analyze_job(job)
+        assert isinstance(err.value, RecognizerError) is recognizer_error and missing in str(err.value)
+        assert ("another recogniser" in failure_message(err.value)) is recognizer_error
