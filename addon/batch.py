@@ -210,6 +210,7 @@ class BatchRun:
         self.msg = ""
         self.current = 0  # index of the strip being analysed
         self._applied = 0
+        self._shown = 0.0
         self._lock = threading.Lock()
         for i, (it, res) in enumerate(zip(items, self.results)):
             if it.character is None:
@@ -230,8 +231,9 @@ class BatchRun:
 
     @property
     def progress(self) -> float:
-        """0..1 across all strips."""
-        return min(1.0, (self.current + self.frac) / max(1, self.n))
+        """0..1 across all strips (never going back, though the worker moves on between reads)."""
+        self._shown = max(self._shown, min(1.0, (self.current + self.frac) / max(1, self.n)))
+        return self._shown
 
     def analyze_next(self) -> bool:
         """Analyse the next prepared strip (bpy-free: runs in a worker thread). False when none is left."""

@@ -112,6 +112,52 @@ SCRIPT = textwrap.dedent(r"""
                          avatar=takes_of("Avatar_Head"), cartoon=takes_of("CartoonHead"),
                          progress=run.progress)
 
+    # 4b. the operator as the UI runs it: invoke, timer events, a stand-in window manager; Esc at once
+    from types import SimpleNamespace
+    import time
+    from lipsync.addon.operators.batch import LIPSYNC_OT_generate_all
+    class WM:
+        def __init__(self):
+            self.calls, self.timers = [], []
+        def progress_begin(self, a, b): self.calls.append("begin")
+        def progress_update(self, v): self.calls.append(v)
+        def progress_end(self): self.calls.append("end")
+        def event_timer_add(self, step, window=None):
+            t = object(); self.timers.append(t); return t
+        def event_timer_remove(self, t): self.timers.remove(t)
+        def modal_handler_add(self, op): self.calls.append("handler")
+    class Workspace:
+        def __init__(self): self.status = []
+        def status_text_set(self, text): self.status.append(text)
+    class Harness:
+        _thread = _timer = _run = None
+        def __init__(self): self.reports = []
+        def report(self, kind, msg): self.reports.append([sorted(kind)[0], msg])
+    for name in ("_plan", "execute", "_done", "invoke", "_status", "_finish", "modal", "cancel"):
+        setattr(Harness, name, LIPSYNC_OT_generate_all.__dict__[name])
+    def ev(t, v="NOTHING"):
+        return SimpleNamespace(type=t, value=v)
+    def drive(esc=False):
+        sc, se = shot()
+        op = Harness()
+        ctx = SimpleNamespace(scene=sc, window=object(), window_manager=WM(), workspace=Workspace(), screen=None)
+        first = sorted(op.invoke(ctx, ev("TIMER")))
+        events = [sorted(op.modal(ctx, ev("MOUSEMOVE"))), sorted(op.modal(ctx, ev("G", "PRESS")))]
+        if esc:
+            events.append(sorted(op.modal(ctx, ev("ESC", "PRESS"))))
+        for _ in range(1200):
+            res = op.modal(ctx, ev("TIMER"))
+            if res != {"RUNNING_MODAL"}:
+                break
+            time.sleep(0.05)
+        wm = ctx.window_manager
+        return dict(first=first, events=events, result=sorted(res), timers=len(wm.timers),
+                    progress=[c for c in wm.calls if isinstance(c, int)], ends=[c for c in wm.calls if c == "end"],
+                    status=ctx.workspace.status[-1], running=[t for t in ctx.workspace.status if t][:1],
+                    reports=op.reports, avatar=takes_of("Avatar_Head"), cartoon=takes_of("CartoonHead"))
+    out["modal"] = drive()
+    out["modal_esc"] = drive(esc=True)
+
     # 5. the Mapping panel lists the head's teeth and tongue; leaving one out is stored on the character
     sc, se = shot()
     head = bpy.data.objects["Avatar_Head"]
@@ -212,6 +258,23 @@ def test_cancel_keeps_the_strips_done(result):
     c = result["cancel"]
     assert c["status"] == ["done", "cancelled", "cancelled"]
     assert c["avatar"] == ["avatar_line1"] and c["cartoon"] == [] and "cancelled, the strips done so far are kept" in c["summary"]
+
+
+@pytest.mark.bpy
+def test_modal_generate_all_one_progress_bar_and_esc(result):
+    m = result["modal"]
+    assert m["first"] == ["RUNNING_MODAL"] and m["events"] == [["PASS_THROUGH"], ["RUNNING_MODAL"]]  # no edits
+    assert m["result"] == ["FINISHED"] and m["avatar"] == ["avatar_line1", "avatar_line2"] and m["cartoon"]
+    assert m["progress"] and m["progress"] == sorted(m["progress"]) and m["progress"][-1] <= 100  # one bar, 0-100
+    assert m["ends"] == ["end"] and m["timers"] == 0 and m["status"] is None
+    assert "strip 1 of 3 'avatar_line1' -> Avatar_Head" in m["running"][0] and "Esc" in m["running"][0]
+    assert [r[1] for r in m["reports"]][-1].startswith("Generate All: 3 of 3 strips keyed")
+    assert sum("Lip Sync: '" in r[1] for r in m["reports"]) == 3  # a line per strip
+    e = result["modal_esc"]
+    assert e["events"][2] == ["RUNNING_MODAL"] and e["result"] == ["CANCELLED"] and e["timers"] == 0
+    assert e["avatar"] == [] and e["cartoon"] == []
+    assert e["reports"][-1] == ["WARNING", "Generate All: 0 of 3 strips keyed; cancelled, the strips done so far "
+                                           "are kept"]
 
 
 @pytest.mark.bpy
