@@ -79,8 +79,49 @@ class PreviewError(LipSyncError):
     """A preview that could not be rendered."""
 
 
+# ---------------------------------------------------------------- messages
+
+ANOTHER_RECOGNIZER = "or choose another recogniser in the Lip Sync panel (Recognizer)"
+
+
+def report_to() -> str:
+    """Who takes bug reports: the manifest's ``website`` (the tracker) or else its ``maintainer``."""
+    import os
+    import tomllib
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "blender_manifest.toml")
+    try:
+        with open(path, "rb") as fh:
+            man = tomllib.load(fh)
+    except (OSError, ValueError):
+        man = {}
+    if man.get("website"):
+        return f"at {man['website']}"
+    return f"to {man.get('maintainer') or 'the Lip Sync developers'} (the extension's maintainer)"
+
+
+def failure_message(exc: BaseException, doing: str = "running") -> str:
+    """The one line a person sees for ``exc``, raised while ``doing`` (e.g. "analysing the dialogue").
+
+    A ``LipSyncError`` says what to do as it is; only a ``RecognizerError`` (a recogniser that
+    cannot run here) also suggests another recogniser. Anything else is a bug in Lip Sync: the
+    line says what failed, that the details are in the console, and where to report it.
+    """
+    if isinstance(exc, RecognizerError):
+        msg = str(exc).rstrip(". ")
+        if "another recogniser" in msg:
+            return msg + "."
+        return f"{msg[:1].upper()}{msg[1:]}; {ANOTHER_RECOGNIZER}."
+    if isinstance(exc, LipSyncError):
+        return str(exc)
+    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return (f"Lip Sync failed while {doing} ({what}). This is a bug in Lip Sync, not a problem with your scene: "
+            f"the details are in the system console (Window > Toggle System Console); please report it "
+            f"{report_to()} with the audio file and those details.")
+
+
 __all__ = [
     "LipSyncError", "UsageError", "AudioError", "TranscriptError", "G2PError", "FormatError", "TextGridError",
     "RecognizerError", "ModelError", "AlignmentError", "Cancelled", "SettingsError", "MappingError", "RigError",
-    "StripError", "PreviewError",
+    "StripError", "PreviewError", "failure_message", "report_to", "ANOTHER_RECOGNIZER",
 ]

@@ -95,10 +95,12 @@ def animate_file(blend_path, audio_path, object_name, out_path, transcript=None,
     if audio_path is not None and not job.strip_name:
         from . import strips as strips_mod
 
-        se = scene.sequence_editor_create()
         channel = 1 + max([s.channel for s in strips_mod.sound_strips(scene)] or [0])
-        coll = se.strips if hasattr(se, "strips") else se.sequences
-        added_strip = coll.new_sound(os.path.basename(audio_path), audio_path, channel, int(job.start_frame)).name
+        try:
+            added_strip = strips_mod.new_sound_strip(scene, os.path.basename(audio_path), audio_path, channel,
+                                                     int(job.start_frame)).name
+        except strips_mod.StripError as exc:  # the take is still made; only the preview has no dialogue
+            job.warnings.append(f"No sound strip added for previews: {exc}")
     scene.lipsync.target = bpy.data.objects[object_name]
     summary = apply_job(job, analysis)
     summary["added_strip"] = added_strip

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import bpy
 
 from . import strips as strips_mod
-from ..errors import LipSyncError
+from ..errors import LipSyncError, RecognizerError
 from .strips import StripTiming
 
 
@@ -34,6 +34,7 @@ class Job:
     strip_name: str = ""
     warnings: list = field(default_factory=list)
     review_threshold: float = 0.5
+    exclude: list = field(default_factory=list)  # meshes of the character left out (names; Mapping panel)
 
 
 # ---------------------------------------------------------------- validation
@@ -178,7 +179,12 @@ def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=Non
         take_name = strip_name or os.path.splitext(os.path.basename(path))[0]
     return Job(scene.name, obj.name, path, fps, timing, start, transcript, recognizer or props.recognizer,
                props.language or "eng", settings, take_name, mapping, preset, strip_name,
-               review_threshold=float(props.review_threshold))
+               review_threshold=float(props.review_threshold), exclude=left_out_meshes(obj))
+
+
+def left_out_meshes(obj) -> list[str]:
+    """Names of the character's meshes the animator left out in the Mapping panel (``obj.lipsync.left_out``)."""
+    return [item.object.name for item in obj.lipsync.left_out if item.object is not None]
 
 
 def analyze_job(job: Job, progress=None, cancel=None):
@@ -192,9 +198,23 @@ def analyze_job(job: Job, progress=None, cancel=None):
         return pipeline.analyze(job.audio_path, transcript=job.transcript, recognizer=job.recognizer,
                                 language=job.language, progress=progress, cancel=cancel)
     except ImportError as exc:
-        raise LipSyncError(f"The '{job.recognizer}' recogniser needs a Python package that is missing "
-                           f"({exc.name or exc}). Open Edit -> Preferences -> Add-ons -> Lip Sync and click "
-                           "'Install Dependencies', or choose another recogniser.") from exc
+        if not _recognizer_package(exc, job.recognizer):
+            raise LipSyncError(f"A Python package is missing ({exc.name or exc}). Open Edit -> Preferences -> "
+                               "Add-ons -> Lip Sync and click 'Install Dependencies'.") from exc
+        raise RecognizerError(f"The '{job.recognizer}' recogniser needs a Python package that is missing "
+                              f"({exc.name or exc}). Open Edit -> Preferences -> Add-ons -> Lip Sync and click "
+                              "'Install Dependencies', or choose another recogniser.") from exc
+
+
+def _recognizer_package(exc: ImportError, recognizer: str) -> bool:
+    """Whether the missing module is one a recogniser needs (torch, pocketsphinx, ...), not another package."""
+    from ..phonemes.recognizers.registry import REGISTRY
+
+    top = (exc.name or "").partition(".")[0]
+    info = REGISTRY.get((recognizer or "auto").lower())
+    needed = set(info.packages) if info is not None and info.packages else {
+        p for i in REGISTRY.values() for p in i.packages}
+    return not top or top in needed
 
 
 def apply_job(job: Job, analysis) -> dict:
@@ -216,7 +236,7 @@ def apply_job(job: Job, analysis) -> dict:
     result = rtakes.generate_take(
         obj, analysis.visemes, job.settings, fps=timing.fps, start_frame=timing.audio_start_frame,
         frame_range=frame_range, take_name=job.take_name or None, mapping=job.mapping, preset=job.preset,
-        loudness=analysis.loudness)
+        loudness=analysis.loudness, exclude=job.exclude)
     spans = _store_review(scene, obj, result.take_name, analysis, timing, frame_range, job.review_threshold)
     summary = {
         "object": obj.name, "take": result.take_name, "preset": result.preset,
@@ -227,6 +247,7 @@ def apply_job(job: Job, analysis) -> dict:
     }
     summary["n_keys"] = result.total_keys
     summary["channels"] = result.channels
+    summary["objects"] = list(result.objects)
     summary["missing"] = list(result.missing)
     summary["review_threshold"] = job.review_threshold
     summary["review"] = [s.to_dict() for s in spans]

@@ -119,6 +119,7 @@ class LIPSYNC_PT_mapping(_LipSyncPanel, bpy.types.Panel):
             col.alert = True
             for line in _wrap("Missing: " + props.mapping_missing, 40):
                 col.label(text=line)
+        _draw_meshes(layout, context.scene.lipsync.target, props)
         layout.prop(props, "use_custom_mapping")
         row = layout.row()
         row.template_list("LIPSYNC_UL_mapping", "", props, "mapping", props, "mapping_index", rows=4)
@@ -131,6 +132,64 @@ class LIPSYNC_PT_mapping(_LipSyncPanel, bpy.types.Panel):
             for name in ("source", "kind", "target", "weight", "data_path", "index", "offset", "group"):
                 if hasattr(item, name):
                     box.prop(item, name)
+
+
+def _draw_meshes(layout, obj, props):
+    """The meshes a take on ``obj`` keys (its teeth, tongue, ...), each with a toggle to leave it out."""
+    try:
+        from ..rigging.blender.targets import rig_meshes
+
+        meshes = rig_meshes(obj)
+    except Exception as exc:  # a drawing panel must never raise
+        layout.label(text=f"Meshes unavailable: {exc}", icon="ERROR")
+        return
+    if len(meshes) < 2:
+        return
+    left_out = {item.object.name for item in props.left_out if item.object is not None}
+    box = layout.box()
+    box.label(text="Meshes keyed together", icon="MESH_DATA")
+    col = box.column(align=True)
+    for m in meshes:
+        row = col.row(align=True)
+        if m == obj:
+            row.label(text=f"{m.name} (target)", icon="CHECKBOX_HLT")
+            continue
+        op = row.operator("lipsync.toggle_mesh", text=m.name, emboss=False,
+                          icon="CHECKBOX_DEHLT" if m.name in left_out else "CHECKBOX_HLT")
+        op.mesh = m.name
+
+
+class LIPSYNC_PT_batch(_LipSyncPanel, bpy.types.Panel):
+    bl_idname = "LIPSYNC_PT_batch"
+    bl_label = "Generate All"
+    bl_parent_id = "LIPSYNC_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        props = context.scene.lipsync
+        layout.prop(props, "batch_selected_only")
+        try:
+            from . import batch
+
+            items = batch.plan(context.scene, props.batch_selected_only)
+        except Exception as exc:  # a drawing panel must never raise
+            layout.label(text=f"Strips unavailable: {exc}", icon="ERROR")
+            return
+        if not items:
+            layout.label(text="No sound strip to run on", icon="INFO")
+            return
+        col = layout.column(align=True)
+        for it in items:
+            row = col.row(align=True)
+            row.label(text=it.strip, icon="SOUND")
+            op = row.operator("lipsync.strip_character", text=it.label,
+                              icon="USER" if it.character else "ERROR")
+            op.strip = it.strip
+        row = layout.row()
+        row.scale_y = 1.3
+        row.enabled = any(it.character for it in items)
+        row.operator("lipsync.generate_all", icon="SPEAKER")
 
 
 class LIPSYNC_PT_animation(_LipSyncPanel, bpy.types.Panel):
@@ -265,5 +324,5 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-classes = (LIPSYNC_UL_mapping, LIPSYNC_PT_main, LIPSYNC_PT_mapping, LIPSYNC_PT_animation, LIPSYNC_PT_takes,
-           LIPSYNC_PT_review, LIPSYNC_PT_preview)
+classes = (LIPSYNC_UL_mapping, LIPSYNC_PT_main, LIPSYNC_PT_batch, LIPSYNC_PT_mapping, LIPSYNC_PT_animation,
+           LIPSYNC_PT_takes, LIPSYNC_PT_review, LIPSYNC_PT_preview)

@@ -195,11 +195,13 @@ def render_preview(scene, out_path: str, engine: str = "WORKBENCH", scale: int =
             temp_cam = _add_face_camera(scene, target)
             scene.camera = temp_cam
         if audio_path:
-            se = scene.sequence_editor_create()
             channel = 1 + max([s.channel for s in strips_mod.sound_strips(scene)] or [0])
-            coll = se.strips if hasattr(se, "strips") else se.sequences
-            temp_strip = coll.new_sound("LipSyncPreviewAudio", audio_path, channel,
-                                        int(audio_start_frame if audio_start_frame is not None else rng[0]))
+            try:
+                temp_strip = strips_mod.new_sound_strip(
+                    scene, "LipSyncPreviewAudio", audio_path, channel,
+                    int(audio_start_frame if audio_start_frame is not None else rng[0]))
+            except strips_mod.StripError:
+                temp_strip = None  # a Blender without audio support: the preview is silent
         if hasattr(r.image_settings, "media_type"):
             r.image_settings.media_type = "VIDEO"  # Blender 5: movies are a media type
         r.image_settings.file_format = "FFMPEG"
@@ -229,8 +231,7 @@ def render_preview(scene, out_path: str, engine: str = "WORKBENCH", scale: int =
         os.replace(written[-1], out_path)
     finally:
         if temp_strip is not None:
-            se = scene.sequence_editor
-            (se.strips if hasattr(se, "strips") else se.sequences).remove(temp_strip)
+            strips_mod.remove_strip(scene, temp_strip)
         _restore(scene, snap)
         if temp_cam is not None:
             cam_data = temp_cam.data

@@ -184,6 +184,12 @@ def mapping_from_props(props):
     return Mapping(props.mapping_detected or "Custom", bindings)
 
 
+class LIPSYNC_PG_object_ref(bpy.types.PropertyGroup):
+    """One object named by a character's settings (a mesh left out of its takes)."""
+
+    object: bpy.props.PointerProperty(type=bpy.types.Object, override=OVERRIDABLE)
+
+
 class LIPSYNC_PG_character(bpy.types.PropertyGroup):
     """Per-character settings (``object.lipsync``): mapping and animator controls, saved with the object."""
 
@@ -199,6 +205,9 @@ class LIPSYNC_PG_character(bpy.types.PropertyGroup):
     settings: bpy.props.PointerProperty(type=LIPSYNC_PG_settings, override=OVERRIDABLE)
     style_preset: bpy.props.EnumProperty(name="Style", items=style_preset_items, override=OVERRIDABLE,
                                          description="Set all animator controls to a style")
+    left_out: bpy.props.CollectionProperty(
+        type=LIPSYNC_PG_object_ref, override={"LIBRARY_OVERRIDABLE", "USE_INSERTION"},
+        description="Meshes of this character (teeth, tongue, ...) that its takes leave out")
 
 
 def character_props(obj):
@@ -320,11 +329,14 @@ class LIPSYNC_PG_scene(bpy.types.PropertyGroup):
     preview_frame_face: bpy.props.BoolProperty(
         name="Frame the Face", default=True,
         description="Render from a temporary camera framed on the character's mouth area")
+    batch_selected_only: bpy.props.BoolProperty(
+        name="Selected Strips Only", default=False,
+        description="Generate All runs on the selected sound strips only (else on every unmuted one)")
     # runtime state shown by the panel
     status: bpy.props.StringProperty(name="Status", default="")
 
 
-classes = (LIPSYNC_PG_settings, LIPSYNC_PG_binding, LIPSYNC_PG_character, LIPSYNC_PG_scene)
+classes = (LIPSYNC_PG_settings, LIPSYNC_PG_binding, LIPSYNC_PG_object_ref, LIPSYNC_PG_character, LIPSYNC_PG_scene)
 
 
 @bpy.app.handlers.persistent

@@ -98,6 +98,45 @@ def strips_collection_name(scene) -> str:
     return "strips_all" if hasattr(se, "strips_all") else "sequences_all"
 
 
+def top_strips(se):
+    """The sequence editor's top-level strip collection: ``strips`` (4.4+, 5.x) or ``sequences`` (4.2 / 4.3)."""
+    coll = getattr(se, "strips", None)
+    return coll if coll is not None else se.sequences
+
+
+def new_sound_strip(scene, name: str, path: str, channel: int, frame_start: int):
+    """Add a sound strip playing ``path`` at ``frame_start``; StripError when this Blender cannot.
+
+    Blender built without its audio library (Audaspace; e.g. PyPI's ``bpy`` 4.2) cannot make
+    sound strips at all.
+    """
+    se = scene.sequence_editor_create()
+    try:
+        return top_strips(se).new_sound(name, path, int(channel), int(frame_start))
+    except RuntimeError as exc:
+        if "audaspace" in str(exc).lower():
+            raise StripError("This Blender was built without audio support (Audaspace), so it cannot add sound "
+                             "strips: use 'Audio File' as the source in the Lip Sync panel.") from exc
+        raise StripError(f"Could not add a sound strip for {os.path.basename(path)}: {exc}") from exc
+
+
+def remove_strip(scene, strip) -> None:
+    se = scene.sequence_editor
+    if se is not None:
+        top_strips(se).remove(strip)
+
+
+def strip_muted(scene, strip) -> bool:
+    """Whether ``strip`` is not heard: muted itself, or on a muted channel."""
+    if getattr(strip, "mute", False):
+        return True
+    channels = getattr(scene.sequence_editor, "channels", None)
+    try:
+        return bool(channels is not None and channels[strip.channel].mute)
+    except (IndexError, KeyError, TypeError):
+        return False
+
+
 def sound_strips(scene) -> list:
     """Every sound strip of the scene (meta strips included), in channel/start order."""
     out = [s for s in _all_strips(scene) if getattr(s, "type", "") == "SOUND"]

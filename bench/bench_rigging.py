@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(ROOT))
 
 from lipsync.phonemes.types import PhoneTrack, TimedPhone  # noqa: E402
 from lipsync.phonemes.visemes import phones_to_visemes  # noqa: E402
-from lipsync.rigging.blender import takes as rtakes, targets as rtargets, writers as rwriters  # noqa: E402
+from lipsync.rigging.blender import compat, takes as rtakes, targets as rtargets  # noqa: E402
 from lipsync.rigging.curves import build_curves  # noqa: E402
 from lipsync.rigging.settings import AnimSettings  # noqa: E402
 
@@ -82,7 +82,7 @@ def main(argv=None):
             took = time.perf_counter() - t0
             first = took if first is None else first
             best = min(best, took)
-            written = sum(len(fc.keyframe_points) for fc in rwriters.action_fcurves(bpy.data.actions[res.take_name]))
+            written = sum(len(fc.keyframe_points) for fc in compat.action_fcurves(bpy.data.actions[res.take_name]))
             assert written == res.total_keys, (written, res.total_keys)
         ok = "OK" if max(best, first) <= 2.0 else "OVER 2 s"
         print(f"{name:32s} generate_take best {best:6.3f} s, first {first:6.3f} s ({ok}; curves {best_curves:.3f} s)"

@@ -15,7 +15,6 @@ import os
 import sys
 
 import bpy  # noqa: I001
-from mathutils import Vector
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_common as mc  # noqa: E402
@@ -96,12 +95,9 @@ def build():
             kb.data[idx].co = r + (co - r) * w
         if delta.get("jaw", 0) > 0:
             for idx in head_idx:
-                v = basis.data[idx].co
-                if v.z < ch.MOUTH_Y - 0.12 and v.y < 0.3:
-                    fall = min(1.0, (ch.MOUTH_Y - 0.12 - v.z) / 0.3) * max(0.0, 1.0 - abs(v.x) / 0.9)
-                    z2 = v.z - delta["jaw"] * 0.6 * fall
-                    y2 = v.y * ch.head_z(v.x, z2) / max(ch.head_z(v.x, v.z), 1e-3) if v.y < 0 else v.y
-                    kb.data[idx].co = Vector((v.x, y2, z2))
+                co = ch.jaw_point(basis.data[idx].co, delta["jaw"])
+                if co is not None:
+                    kb.data[idx].co = co
     obj.data.shape_keys.name = "ArkitHeadKeys"
     obj.active_shape_key_index = 0
     mc.camera_and_light(scene, target=(0.0, 0.0, 0.05), distance=7.5, lens=70.0, height=0.4)

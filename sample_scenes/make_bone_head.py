@@ -51,13 +51,14 @@ POSES = {
 }
 
 
-def make_armature(scene, name="BoneHead"):
+def make_armature(scene, name="BoneHead", bones=BONES):
+    """An armature object with ``bones`` (name -> (head, tail, parent)), XYZ Euler pose bones, shown as sticks."""
     arm = bpy.data.armatures.new(name)
     obj = bpy.data.objects.new(name, arm)
     scene.collection.objects.link(obj)
     bpy.context.view_layer.objects.active = obj
     bpy.ops.object.mode_set(mode="EDIT")
-    for bname, (h, t, parent) in BONES.items():
+    for bname, (h, t, parent) in bones.items():
         eb = arm.edit_bones.new(bname)
         eb.head, eb.tail, eb.roll = Vector(h), Vector(t), 0.0
         if parent:

@@ -231,6 +231,19 @@ def make_head(scene, name: str, rest: dict | None = None):
     return obj, parts
 
 
+def jaw_point(v, jaw: float):
+    """Where head vertex ``v`` (basis position) goes when the jaw drops by ``jaw``; None above the chin.
+
+    Chin vertices slide down along the head's surface (no bulge in front of the mouth).
+    """
+    if not (v.z < MOUTH_Y - 0.12 and v.y < 0.3):
+        return None
+    fall = min(1.0, (MOUTH_Y - 0.12 - v.z) / 0.3) * max(0.0, 1.0 - abs(v.x) / 0.9)
+    z2 = v.z - jaw * 0.6 * fall
+    y2 = v.y * head_z(v.x, z2) / max(head_z(v.x, v.z), 1e-3) if v.y < 0 else v.y
+    return Vector((v.x, y2, z2))
+
+
 def build():
     out = mc.out_path_from_argv("cartoon_head.blend")
     scene = mc.reset_scene("Cartoon Head")
@@ -245,13 +258,9 @@ def build():
             kb.data[idx].co = co
         if p["jaw"] > 0:
             for idx in head_idx:
-                v = basis.data[idx].co
-                if v.z < MOUTH_Y - 0.12 and v.y < 0.3:
-                    # slide down along the surface (no bulge in front of the mouth)
-                    fall = min(1.0, (MOUTH_Y - 0.12 - v.z) / 0.3) * max(0.0, 1.0 - abs(v.x) / 0.9)
-                    z2 = v.z - p["jaw"] * 0.6 * fall
-                    y2 = v.y * head_z(v.x, z2) / max(head_z(v.x, v.z), 1e-3) if v.y < 0 else v.y
-                    kb.data[idx].co = Vector((v.x, y2, z2))
+                co = jaw_point(basis.data[idx].co, p["jaw"])
+                if co is not None:
+                    kb.data[idx].co = co
         kb.slider_max = 1.0
         kb.value = 0.0
     obj.data.shape_keys.name = "CartoonHeadKeys"

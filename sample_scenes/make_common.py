@@ -85,7 +85,18 @@ def add_dialogue(scene, out_blend: str, path: str = DIALOGUE, frame_start: int =
     if not os.path.exists(path):
         sys.exit(f"{path} is missing; the sample dialogue must exist before building the sample scene.")
     se = scene.sequence_editor_create()
-    strip = se.strips.new_sound("dialogue", path, 1, frame_start)
+    coll = se.strips if hasattr(se, "strips") else se.sequences  # Blender 4.4+ / 4.2
+    try:
+        strip = coll.new_sound("dialogue", path, 1, frame_start)
+    except RuntimeError as exc:  # a Blender built without Audaspace (PyPI's bpy 4.2) has no sound strips
+        import wave
+
+        with wave.open(path) as w:
+            seconds = w.getnframes() / w.getframerate()
+        print(f"no dialogue strip ({exc}); the scene range still covers {seconds:.2f} s of dialogue")
+        scene.frame_start, scene.frame_current = frame_start, frame_start
+        scene.frame_end = frame_start + int(round(seconds * scene.render.fps / scene.render.fps_base)) - 1
+        return None
     rel = os.path.relpath(path, os.path.dirname(out_blend))
     strip.sound.filepath = "//" + rel.replace(os.sep, "/")
     strip.sound.use_memory_cache = False

@@ -22,6 +22,7 @@ RIGS = [
     ("cartoon_head.blend", "CartoonHead"),
     ("bone_head.blend", "BoneHead"),
     ("arkit_head.blend", "ArkitHead"),
+    ("avatar.blend", "Avatar_Head"),  # head picked: its teeth and tongue are keyed with it
 ]
 
 

@@ -111,4 +111,32 @@ class LIPSYNC_OT_apply_style(bpy.types.Operator):
         return {"FINISHED"}
 
 
-classes = (LIPSYNC_OT_detect_mapping, LIPSYNC_OT_mapping_add, LIPSYNC_OT_mapping_remove, LIPSYNC_OT_apply_style)
+class LIPSYNC_OT_toggle_mesh(bpy.types.Operator):
+    """Key this mesh of the character with it (teeth, tongue, ...), or leave it out of its takes"""
+
+    bl_idname = "lipsync.toggle_mesh"
+    bl_label = "Key Mesh With Character"
+    bl_options = {"REGISTER", "UNDO", "INTERNAL"}
+
+    mesh: bpy.props.StringProperty(name="Mesh")
+
+    def execute(self, context):
+        props = _character(self, context)
+        if props is None:
+            return {"CANCELLED"}
+        mesh = bpy.data.objects.get(self.mesh)
+        if mesh is None:
+            self.report({"ERROR"}, f"There is no mesh called '{self.mesh}'.")
+            return {"CANCELLED"}
+        for i, item in enumerate(props.left_out):
+            if item.object == mesh:
+                props.left_out.remove(i)
+                self.report({"INFO"}, f"'{mesh.name}' is keyed with '{context.scene.lipsync.target.name}' again.")
+                return {"FINISHED"}
+        props.left_out.add().object = mesh
+        self.report({"INFO"}, f"'{mesh.name}' is left out of the next takes.")
+        return {"FINISHED"}
+
+
+classes = (LIPSYNC_OT_detect_mapping, LIPSYNC_OT_mapping_add, LIPSYNC_OT_mapping_remove, LIPSYNC_OT_apply_style,
+           LIPSYNC_OT_toggle_mesh)

@@ -5,7 +5,7 @@ import traceback
 
 import bpy
 
-from ...errors import LipSyncError
+from ...errors import LipSyncError, failure_message
 from ..jobs import analyze_job, apply_job, prepare_job, review_count_text
 
 
@@ -36,16 +36,19 @@ class LIPSYNC_OT_generate(bpy.types.Operator):
         )
 
     def execute(self, context):
+        doing = "checking the input"
         try:
             job = self._job(context)
-            summary = apply_job(job, analyze_job(job))
+            doing = "analysing the dialogue"
+            analysis = analyze_job(job)
+            doing = "keying the character"
+            summary = apply_job(job, analysis)
         except LipSyncError as exc:
-            self.report({"ERROR"}, str(exc))
+            self.report({"ERROR"}, failure_message(exc, doing))
             return {"CANCELLED"}
         except Exception as exc:
             traceback.print_exc()  # the details go to the system console for bug reports
-            self.report({"ERROR"}, f"Lip Sync failed: {type(exc).__name__}: {exc}. Try another recogniser, "
-                                   "or report this with the audio file.")
+            self.report({"ERROR"}, failure_message(exc, doing))
             return {"CANCELLED"}
         self._report_done(summary)
         return {"FINISHED"}
@@ -64,8 +67,10 @@ class LIPSYNC_OT_generate(bpy.types.Operator):
             return self.execute(context)
         try:
             self._job_value = self._job(context)
-        except LipSyncError as exc:
-            self.report({"ERROR"}, str(exc))
+        except Exception as exc:
+            if not isinstance(exc, LipSyncError):
+                traceback.print_exc()
+            self.report({"ERROR"}, failure_message(exc, "checking the input"))
             return {"CANCELLED"}
         self._state = {"frac": 0.0, "msg": "Starting", "cancel": False, "result": None, "error": None}
         state = self._state
@@ -120,17 +125,16 @@ class LIPSYNC_OT_generate(bpy.types.Operator):
             self.report({"WARNING"}, "Lip Sync cancelled; nothing was changed.")
             return {"CANCELLED"}
         if err is not None:
-            if isinstance(err, LipSyncError):
-                self.report({"ERROR"}, str(err))
-            else:
+            if not isinstance(err, LipSyncError):
                 traceback.print_exception(err)
-                self.report({"ERROR"}, f"Lip Sync failed: {type(err).__name__}: {err}. Try another recogniser, "
-                                       "or report this with the audio file.")
+            self.report({"ERROR"}, failure_message(err, "analysing the dialogue"))
             return {"CANCELLED"}
         try:
             summary = apply_job(self._job_value, self._state["result"])
-        except LipSyncError as exc:
-            self.report({"ERROR"}, str(exc))
+        except Exception as exc:
+            if not isinstance(exc, LipSyncError):
+                traceback.print_exc()
+            self.report({"ERROR"}, failure_message(exc, "keying the character"))
             return {"CANCELLED"}
         self._report_done(summary)
         for area in context.screen.areas if context.screen else ():

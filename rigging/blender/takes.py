@@ -21,10 +21,11 @@ from ...phonemes.types import VisemeTrack
 from ..curves import Curve, build_curves
 from ..mapping import Mapping
 from ..settings import AnimSettings
+from . import compat
 from .keys import merge_range
 from .names import ACTIVE_PROP, NLA_PREFIX, TAKE_INDEX_PROP, TAKE_PROP, is_take
 from .targets import bind_mapping, editable, prepare_overrides, rig_meshes
-from .writers import channelbag, curve_channel, ensure_slot, label, write_curves
+from .writers import curve_channel, label, write_curves
 
 
 @dataclass
@@ -38,6 +39,7 @@ class TakeResult:
     preset: str = ""
     frame_range: tuple[int, int] | None = None
     kept_user_keys: int = 0
+    objects: list[str] = field(default_factory=list)  # the objects keyed: meshes (teeth, tongue ...) or the armature
 
     @property
     def total_keys(self) -> int:
@@ -71,8 +73,7 @@ def _assign(id_block, action, slot, take_name: str, messages: list[str]):
     ad = id_block.animation_data or id_block.animation_data_create()
     current = ad.action
     if current is None or is_take(current):
-        ad.action = action
-        ad.action_slot = slot
+        compat.assign_action(id_block, action, slot)
         for tr in ad.nla_tracks:
             if tr.name.startswith(NLA_PREFIX):
                 tr.mute = True
@@ -81,9 +82,8 @@ def _assign(id_block, action, slot, take_name: str, messages: list[str]):
     name = NLA_PREFIX + take_name
     tr = ad.nla_tracks.get(name) or ad.nla_tracks.new()
     tr.name = name
-    start = int(math.floor(action.frame_range[0]))
-    strip = tr.strips.new(take_name, start, action)
-    strip.action_slot = slot
+    start = int(math.floor(compat.slot_frame_range(action, slot)[0]))
+    strip = compat.nla_strip_new(tr, take_name, start, action, slot)
     strip.extrapolation = "NOTHING"
     for other in ad.nla_tracks:
         if other.name.startswith(NLA_PREFIX):
@@ -108,7 +108,11 @@ def active_take(obj) -> str | None:
 
 
 def set_active_take(obj, name: str, extra_objects=()):
-    """Make take ``name`` the one that plays on ``obj`` (and its meshes); other takes are kept."""
+    """Make take ``name`` the one that plays on ``obj`` and every mesh it was made for; other takes are kept.
+
+    A mesh of the character that a later take left out (and so has no slot in ``name``) stops
+    playing the character's takes, so it cannot lag behind on another take.
+    """
     action = bpy.data.actions.get(name)
     if action is None or action.get(TAKE_PROP) != obj.name:
         raise RigError(f"No take {name!r} for {obj.name!r}; takes: {', '.join(list_takes(obj)) or 'none yet'}.")
@@ -117,12 +121,15 @@ def set_active_take(obj, name: str, extra_objects=()):
     # every mesh the take was made for (its slots name their shape-key datablocks), not only obj's own
     for key in bpy.data.shape_keys:
         ids[("KEY", key.name)] = key
-    for m in rig_meshes(obj, extra_objects):
+    meshes = rig_meshes(obj, extra_objects)
+    for m in meshes:
         ids[("KEY", m.data.shape_keys.name)] = m.data.shape_keys
-    for slot in action.slots:
+    played = set()
+    for slot in compat.action_slots(action):
         idb = ids.get((slot.target_id_type, slot.name_display))
         if idb is None:
             continue
+        played.add((slot.target_id_type, slot.name_display))
         ad = idb.animation_data or idb.animation_data_create()
         track = ad.nla_tracks.get(NLA_PREFIX + name)
         if track is not None or (ad.action is not None and not is_take(ad.action)):
@@ -133,21 +140,34 @@ def set_active_take(obj, name: str, extra_objects=()):
                     if other.name.startswith(NLA_PREFIX):
                         other.mute = other != track
         else:
-            ad.action = action
-            ad.action_slot = slot
+            compat.assign_action(idb, action, slot)
+    _release_left_out(obj, meshes, played)
     obj[ACTIVE_PROP] = name
     return messages
 
 
+def _release_left_out(obj, meshes, played: set) -> None:
+    """IDs of ``obj``'s character outside ``played`` ((id_type, name) pairs) stop playing its takes."""
+    mine = [bpy.data.actions[t] for t in list_takes(obj)]
+    for idb in [obj] + [m.data.shape_keys for m in meshes]:
+        if (idb.id_type, idb.name) in played:
+            continue
+        if any(compat.plays(idb, a) for a in mine):
+            compat.unassign_action(idb)
+
+
 def generate_take(obj, track: VisemeTrack, settings: AnimSettings, *, fps: float, start_frame: float,
                   frame_range: tuple[int, int] | None = None, take_name: str | None, mapping: Mapping | None = None,
-                  loudness: np.ndarray | None = None, extra_objects=(), preset: str | None = None) -> TakeResult:
+                  loudness: np.ndarray | None = None, extra_objects=(), preset: str | None = None,
+                  exclude=()) -> TakeResult:
     """Animate ``obj`` (a mesh with shape keys, or an armature) from ``track`` as a new take.
 
     ``start_frame``: scene frame of the audio's t = 0 (the sound strip's start);
     ``frame_range``: regenerate only these frames (inclusive) on a copy of the
     active take; ``mapping``: None = detect a preset (or use ``preset``);
-    ``extra_objects``: more meshes (teeth, tongue) to animate.
+    ``extra_objects``: more meshes to animate (the character's teeth, tongue, ... under the same
+    armature or parent are found by themselves: ``targets.companion_meshes``); ``exclude``: meshes
+    (or their names) of the character to leave out.
     """
     if obj is None:
         raise RigError("Select the character's face mesh or its armature first.")
@@ -157,8 +177,8 @@ def generate_take(obj, track: VisemeTrack, settings: AnimSettings, *, fps: float
         raise RigError("The viseme track is empty; run the analysis on a sound strip with speech first.")
     if frame_range is not None and frame_range[1] < frame_range[0]:
         raise RigError(f"Frame range {frame_range} is reversed: give (first, last) with first <= last.")
-    override_messages = prepare_overrides(obj, extra_objects)
-    bound, preset_name, missing, messages = bind_mapping(obj, mapping, extra_objects, preset)
+    override_messages = prepare_overrides(obj, extra_objects, exclude)
+    bound, preset_name, missing, messages = bind_mapping(obj, mapping, extra_objects, preset, exclude)
     messages = override_messages + messages
     curves = build_curves(track, bound, settings, fps, start_frame, loudness, frame_range)
     if not curves:
@@ -172,10 +192,10 @@ def generate_take(obj, track: VisemeTrack, settings: AnimSettings, *, fps: float
     result = TakeResult(take_name, [], preset=preset_name, missing=missing, messages=messages,
                         frame_range=tuple(frame_range) if frame_range else None)
     result.keys_dense = sum(c.n_dense for c in curves)
+    result.objects = list(dict.fromkeys(c.object or obj.name for c in curves))
     base = bpy.data.actions.get(active_take(obj) or "") if frame_range is not None else None
     if base is not None:
-        action = base.copy()
-        action.name = take_name
+        action = compat.copy_action(base, take_name)
     else:
         action = bpy.data.actions.new(take_name)
         if frame_range is not None:
@@ -188,9 +208,9 @@ def generate_take(obj, track: VisemeTrack, settings: AnimSettings, *, fps: float
     action["lipsync_mapping"] = bound.to_json()
     lo, hi = (frame_range if frame_range is not None else (-math.inf, math.inf))
     for idb, cs in groups.values():
-        slot = ensure_slot(action, idb)
+        slot = compat.ensure_slot(action, idb)
         if base is not None:
-            bag = channelbag(action, slot)
+            bag = compat.channelbag(action, slot)
             for c in cs:
                 path, index = curve_channel(c)
                 fc = bag.fcurves.find(path, index=index)
@@ -208,9 +228,10 @@ def generate_take(obj, track: VisemeTrack, settings: AnimSettings, *, fps: float
             for k, n in write_curves(action, idb, cs).items():
                 result.keys_written[k] = result.keys_written.get(k, 0) + n
         _assign(idb, action, slot, action.name, messages)
+    _release_left_out(obj, rig_meshes(obj, extra_objects), {(idb.id_type, idb.name) for idb, _ in groups.values()})
     obj[ACTIVE_PROP] = action.name
     result.take_name = action.name
-    result.actions = [action.name]
+    result.actions = [a.name for a in compat.take_actions(action)]
     if result.kept_user_keys:
         messages.append(f"Kept {result.kept_user_keys} key(s) you edited in frames {lo:g}-{hi:g}.")
     return result
@@ -229,17 +250,17 @@ def remove_take(obj, name: str, extra_objects=()):
     rest = [t for t in takes if t != name]
     ids = [obj] + [m.data.shape_keys for m in rig_meshes(obj, extra_objects)]
     ids += [k for k in bpy.data.shape_keys if k not in ids and k.animation_data is not None
-            and (k.animation_data.action == action or k.animation_data.nla_tracks.get(NLA_PREFIX + name))]
+            and (compat.plays(k, action) or k.animation_data.nla_tracks.get(NLA_PREFIX + name))]
     for idb in ids:
         ad = idb.animation_data
         if ad is None:
             continue
-        if ad.action == action:
-            ad.action = None
+        if compat.plays(idb, action):
+            compat.unassign_action(idb)
         tr = ad.nla_tracks.get(NLA_PREFIX + name)
         if tr is not None:
             ad.nla_tracks.remove(tr)
-    bpy.data.actions.remove(action)
+    compat.remove_action(action)
     if rest:
         set_active_take(obj, rest[-1], extra_objects)
     elif ACTIVE_PROP in obj:

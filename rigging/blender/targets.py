@@ -5,6 +5,11 @@ mapping (or a detected preset) against the rig: bone poses become bone channels,
 bindings are repeated on every mesh that has the key, bone rotations are fitted to each
 bone's rotation mode. ``prepare_overrides`` makes a library-overridden character's meshes
 keyable.
+
+A character is often several meshes (head, teeth, tongue, beard) under one armature:
+``companion_meshes`` finds the meshes of the same character (same armature or parent) that
+carry the picked mesh's mouth shape keys, and ``rig_meshes`` keys them along with it unless
+they are left out.
 """
 from __future__ import annotations
 
@@ -12,17 +17,69 @@ import bpy
 
 from ...errors import RigError
 from ..mapping import Binding, Mapping, detect_preset, resolve_poses
+from .compat import action_fcurves
 from .names import is_take
-from .writers import action_fcurves
 
 
-def rig_meshes(obj, extra_objects=()) -> list:
-    """Meshes with shape keys: ``obj`` (if a mesh), ``extra_objects`` and ``obj``'s mesh children."""
-    seen, out = set(), []
-    for o in [obj, *extra_objects, *getattr(obj, "children_recursive", [])]:
-        if o is None or o.type != "MESH" or o.name in seen:
+def _has_shape_keys(o) -> bool:
+    return (o is not None and o.type == "MESH" and o.data.shape_keys is not None
+            and len(o.data.shape_keys.key_blocks) > 1)
+
+
+def _key_names(o) -> set[str]:
+    keys = o.data.shape_keys
+    return {kb.name for kb in keys.key_blocks if kb != keys.reference_key}
+
+
+def character_root(obj):
+    """What a mesh belongs to as part of a character: the armature deforming it, else its parent (or None)."""
+    for m in getattr(obj, "modifiers", ()):
+        if m.type == "ARMATURE" and m.object is not None:
+            return m.object
+    return obj.parent
+
+
+def mouth_shape_keys(obj) -> set[str]:
+    """The shape keys of mesh ``obj`` that drive its mouth: those a preset binds, else all of them."""
+    if not _has_shape_keys(obj):
+        return set()
+    names = _key_names(obj)
+    _, mapping, _ = detect_preset(sorted(names), {n: "shape_key" for n in names})
+    bound = {b.target for b in mapping.bindings if b.kind == "shape_key"} & names
+    return bound or names
+
+
+def companion_meshes(obj) -> list:
+    """The other meshes of ``obj``'s character that carry some of its mouth shape keys (teeth, tongue, beard).
+
+    Same character = deformed by the same armature, or parented to the same object. Only for
+    a mesh ``obj`` (an armature's meshes are its children already); sorted by name.
+    """
+    if not _has_shape_keys(obj):
+        return []
+    root = character_root(obj)
+    if root is None:
+        return []
+    mouth = mouth_shape_keys(obj)
+    out = []
+    for o in bpy.data.objects:
+        if o == obj or not _has_shape_keys(o) or not o.users_scene or character_root(o) != root:
             continue
-        if o.data.shape_keys is None or len(o.data.shape_keys.key_blocks) < 2:
+        if mouth & _key_names(o):
+            out.append(o)
+    return sorted(out, key=lambda o: o.name)
+
+
+def rig_meshes(obj, extra_objects=(), exclude=()) -> list:
+    """Meshes with shape keys that a take on ``obj`` keys.
+
+    ``obj`` (if a mesh), ``extra_objects``, ``obj``'s mesh children and its companion meshes
+    (``companion_meshes``), less those named in ``exclude`` (never ``obj`` itself).
+    """
+    leave_out = {getattr(o, "name", o) for o in exclude}
+    seen, out = set(), []
+    for o in [obj, *extra_objects, *getattr(obj, "children_recursive", []), *companion_meshes(obj)]:
+        if not _has_shape_keys(o) or o.name in seen or (o != obj and o.name in leave_out):
             continue
         seen.add(o.name)
         out.append(o)
@@ -33,10 +90,10 @@ def _pose_actions() -> list:
     return [a for a in bpy.data.actions if not is_take(a)]
 
 
-def available_targets(obj, extra_objects=()) -> dict[str, str]:
+def available_targets(obj, extra_objects=(), exclude=()) -> dict[str, str]:
     """name -> kind ("shape_key" / "bone" / "action") of everything a mapping could drive."""
     kinds: dict[str, str] = {}
-    for m in rig_meshes(obj, extra_objects):
+    for m in rig_meshes(obj, extra_objects, exclude):
         ref = m.data.shape_keys.reference_key
         for kb in m.data.shape_keys.key_blocks:
             if kb != ref:
@@ -84,9 +141,9 @@ def _adapt_bone_binding(obj, b: Binding, messages: list[str]) -> list[Binding]:
     return [Binding(b.source, b.kind, b.target, w, b.data_path, b.index, b.offset, b.group, b.object)]
 
 
-def bind_mapping(obj, mapping: Mapping | None, extra_objects=(), preset: str | None = None):
+def bind_mapping(obj, mapping: Mapping | None, extra_objects=(), preset: str | None = None, exclude=()):
     """Resolve a mapping against the rig: (mapping with concrete objects, preset name, missing, messages)."""
-    kinds = available_targets(obj, extra_objects)
+    kinds = available_targets(obj, extra_objects, exclude)
     messages: list[str] = []
     preset_name = ""
     if mapping is None:
@@ -117,7 +174,7 @@ def bind_mapping(obj, mapping: Mapping | None, extra_objects=(), preset: str | N
                             + ", ".join(sorted({b.target for b in direct if b not in kept})) + ".")
         mapping = Mapping(mapping.name, mapping.bindings + kept)
         missing += [m for m in pose_missing if m not in missing]
-    meshes = rig_meshes(obj, extra_objects)
+    meshes = rig_meshes(obj, extra_objects, exclude)
     out: list[Binding] = []
     for b in mapping.bindings:
         if b.kind == "shape_key":
@@ -148,7 +205,7 @@ def editable(id_block) -> bool:
     return id_block.library is None or id_block.override_library is not None
 
 
-def prepare_overrides(obj, extra_objects=()) -> list[str]:
+def prepare_overrides(obj, extra_objects=(), exclude=()) -> list[str]:
     """Make a library-overridden character's meshes keyable.
 
     An override of a linked character usually keeps its meshes linked, and a linked
@@ -161,11 +218,12 @@ def prepare_overrides(obj, extra_objects=()) -> list[str]:
         if o is not None and o.library is not None and o.override_library is None:
             raise RigError(f"{o.name!r} is linked from {o.library.filepath!r} and cannot be animated as it is. "
                            f"Make a library override (Object > Library Override > Make), then generate again.")
-    for m in rig_meshes(obj, extra_objects):
+    for m in rig_meshes(obj, extra_objects, exclude):
         if m.data.library is not None and m.data.override_library is None and editable(m):
             m.data = m.data.override_create(remap_local_usages=True)
             messages.append(f"Made a library override of mesh {m.data.name!r} so its shape keys can be keyed.")
     return messages
 
 
-__all__ = ["rig_meshes", "available_targets", "bind_mapping", "editable", "prepare_overrides"]
+__all__ = ["rig_meshes", "companion_meshes", "character_root", "mouth_shape_keys", "available_targets", "bind_mapping",
+           "editable", "prepare_overrides"]

@@ -1,7 +1,8 @@
-"""Bulk keyframe writers (bpy): curves -> F-curves in a slotted action.
+"""Bulk keyframe writers (bpy): curves -> F-curves of a take.
 
 One take = one action; every animated ID (each mesh's shape-key datablock, the
-armature object) gets its own slot in it. Keys are written in bulk with
+armature object) gets its own slot in it (on Blender 4.2 / 4.3 its own part
+action: ``compat`` hides the difference). Keys are written in bulk with
 ``keyframe_points.add`` + ``foreach_set`` (no per-key ``keyframe_insert``).
 Generated keys are typed ``GENERATED`` so animators see what the tool made, and
 each F-curve's generated keys are recorded on the action (``lipsync_keys``)
@@ -11,9 +12,9 @@ from __future__ import annotations
 
 import bpy
 import numpy as np
-from bpy_extras import anim_utils
 
 from ..curves import Curve
+from .compat import ensure_fcurve, ensure_slot
 from .names import RECORD_PROP
 
 _INTERP = {"CONSTANT": 0, "LINEAR": 1, "BEZIER": 2}
@@ -32,29 +33,6 @@ def bone_path(bone: str, prop: str) -> str:
 
 def _esc(s: str) -> str:
     return s.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def ensure_slot(action: bpy.types.Action, id_block: bpy.types.ID) -> bpy.types.ActionSlot:
-    """The action's slot for ``id_block`` (made if needed), keyed by the ID's type and name."""
-    id_type = id_block.id_type
-    for slot in action.slots:
-        if slot.target_id_type == id_type and slot.name_display == id_block.name:
-            return slot
-    return action.slots.new(id_type=id_type, name=id_block.name)
-
-
-def channelbag(action, slot):
-    return anim_utils.action_ensure_channelbag_for_slot(action, slot)
-
-
-def action_fcurves(action):
-    """All F-curves of an action (every slot's channelbag)."""
-    out = []
-    for layer in action.layers:
-        for strip in layer.strips:
-            for bag in strip.channelbags:
-                out.extend(bag.fcurves)
-    return out
 
 
 def curve_channel(curve: Curve) -> tuple[str, int]:
@@ -141,16 +119,10 @@ def write_curves(action: bpy.types.Action, id_block: bpy.types.ID, curves: list[
     Returns keys written per channel label ("target" or "bone.path[i]").
     """
     slot = ensure_slot(action, id_block)
-    bag = channelbag(action, slot)
     written: dict[str, int] = {}
     for c in curves:
         path, index = curve_channel(c)
-        fc = bag.fcurves.find(path, index=index)
-        if fc is None:
-            fc = bag.fcurves.new(path, index=index)
-            if c.kind == "bone_channel":
-                grp = bag.groups.get(c.target) or bag.groups.new(c.target)
-                fc.group = grp
+        fc = ensure_fcurve(action, id_block, path, index, group=c.target if c.kind == "bone_channel" else None)
         n = fill_fcurve(fc, c.frames, c.values, c.slopes, c.interpolation)
         fc.update()
         record_keys(action, slot, path, index, c.frames, c.values)

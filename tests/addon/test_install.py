@@ -70,7 +70,8 @@ INSTALL_SCRIPT = textwrap.dedent(r"""
     out["module_file"] = getattr(mod, "__file__", None)
     out["enabled"] = mod_name in bpy.context.preferences.addons.keys()
     names = ["LIPSYNC_OT_generate", "LIPSYNC_OT_render_preview", "LIPSYNC_OT_set_take", "LIPSYNC_OT_detect_mapping",
-             "LIPSYNC_OT_install_dependencies", "LIPSYNC_PT_main", "LIPSYNC_PT_mapping", "LIPSYNC_PT_animation",
+             "LIPSYNC_OT_install_dependencies", "LIPSYNC_OT_generate_all", "LIPSYNC_OT_toggle_mesh",
+             "LIPSYNC_PT_main", "LIPSYNC_PT_batch", "LIPSYNC_PT_mapping", "LIPSYNC_PT_animation",
              "LIPSYNC_PT_takes", "LIPSYNC_PT_preview"]
     out["registered"] = {n: hasattr(bpy.types, n) for n in names}
     out["scene_prop"] = hasattr(bpy.types.Scene, "lipsync")
@@ -99,7 +100,7 @@ INSTALL_SCRIPT = textwrap.dedent(r"""
     ctx = Ctx(); ctx.scene = bpy.context.scene; ctx.preferences = bpy.context.preferences
     ctx.window_manager = bpy.context.window_manager
     drawn = {}
-    for n in names[5:]:
+    for n in names[7:]:
         log = []
         cls = getattr(bpy.types, n)
         fake = type("P", (), {"layout": Layout(log)})()

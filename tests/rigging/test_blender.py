@@ -413,6 +413,7 @@ def test_real_rigify_face_rig():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("script,blend", [("make_cartoon_head.py", "cartoon_head.blend"),
+                                          ("make_avatar.py", "avatar.blend"),
                                           ("make_bone_head.py", "bone_head.blend"),
                                           ("make_arkit_head.py", "arkit_head.blend")])
 def test_sample_scripts_rebuild_the_committed_scenes(script, blend, tmp_path):
@@ -473,3 +474,44 @@ def test_several_meshes_in_one_take():
     assert all(o.data.shape_keys.animation_data.action == act for o in [face] + extras)
     rtakes.remove_take(face, res.take_name)
     assert all(o.data.shape_keys.animation_data.action.name == res2.take_name for o in [face] + extras)
+
+
+def test_avatar_head_keys_its_teeth_and_tongue():
+    """A Ready Player Me-like avatar: picking the head keys teeth and tongue (same armature, same visemes)."""
+    scene, strip = open_sample("avatar.blend")
+    head, teeth, tongue = (bpy.data.objects[n] for n in ("Avatar_Head", "Avatar_Teeth", "Avatar_Tongue"))
+    from lipsync.rigging.blender import targets
+    assert [o.name for o in targets.companion_meshes(head)] == ["Avatar_Teeth", "Avatar_Tongue"]
+    assert "Avatar_Body" not in [o.name for o in targets.rig_meshes(head)]  # no mouth shape keys
+    res = generate(head, strip)
+    assert res.preset == "Oculus / Ready Player Me" and res.objects == ["Avatar_Head", "Avatar_Teeth", "Avatar_Tongue"]
+    act = bpy.data.actions[res.take_name]
+    for o in (head, teeth, tongue):
+        assert o.data.shape_keys.animation_data.action == act
+    # the teeth open with the jaw: the lower teeth drop on an AA, and sit back up on M/B/P
+    aa = next(c for c in TRACK.cues if c.viseme == "D")
+    f_aa = round(strip.frame_start + 0.5 * (aa.start + aa.end) * FPS)
+    cf = closure_frames(TRACK, AnimSettings(), FPS, strip.frame_start)
+
+    def lowest_tooth(frame):
+        scene.frame_set(int(frame))
+        ev = teeth.evaluated_get(bpy.context.evaluated_depsgraph_get())
+        z = min(v.co.z for v in ev.to_mesh().vertices)
+        ev.to_mesh_clear()
+        return z
+    assert lowest_tooth(cf[0]) - lowest_tooth(f_aa) > 0.1
+    # left out: the next take keys the head alone, the teeth stop playing the character's takes
+    res2 = generate(head, strip, AnimSettings(intensity=1.3), take_name="no teeth", exclude=["Avatar_Teeth"])
+    assert res2.objects == ["Avatar_Head", "Avatar_Tongue"]
+    assert teeth.data.shape_keys.animation_data.action is None
+    assert tongue.data.shape_keys.animation_data.action.name == res2.take_name
+    rtakes.set_active_take(head, res.take_name)  # back to the first take: all three again
+    assert all(o.data.shape_keys.animation_data.action == act for o in (head, teeth, tongue))
+    # a range regeneration copies every mesh's curves
+    res3 = generate(head, strip, frame_range=(60, 120), take_name="fix")
+    assert set(res3.objects) == {"Avatar_Head", "Avatar_Teeth", "Avatar_Tongue"}
+    assert {s.name_display for s in bpy.data.actions[res3.take_name].slots} == {
+        o.data.shape_keys.name for o in (head, teeth, tongue)}
+    rtakes.remove_take(head, res3.take_name)  # the newest take left plays again: the one without teeth
+    assert rtakes.active_take(head) == res2.take_name and teeth.data.shape_keys.animation_data.action is None
+    assert head.data.shape_keys.animation_data.action.name == res2.take_name
