@@ -1,0 +1,121 @@
+"""Articulatory phone similarity, stand-in labels, emission scores and mouth-level probabilities.
+
+The similarity is a designed score (docstring of phonemes.align.similarity); the values below are worked out by
+hand from its definition for pairs an aligner meets: a voicing difference costs 15 %, a manner in the same group
+30 %, another group 60 %, each place step 1/6; vowels lose by height, backness, rounding and r-colouring."""
+import itertools
+
+import numpy as np
+import pytest
+
+from lipsync.errors import AlignmentError
+from lipsync.phonemes.align import similarity as S
+from lipsync.phonemes.types import SIL, FramePosteriors
+from lipsync.phonemes.visemes import VISEMES
+
+PAIRS = {
+    # consonants
+    ("p", "b"): 0.85,  # voicing
+    ("p", "t"): 0.5,  # bilabial -> alveolar: three place steps
+    ("p", "k"): 1 / 3,  # far apart: the place distance is capped at four steps
+    ("m", "ŋ"): 1 / 3,
+    ("p", "m"): 0.4 * 0.85,  # stop / nasal: other manner group, and voicing
+    ("t", "s"): 0.7,  # stop / fricative: same group
+    ("t", "ts"): 0.7,  # stop / affricate
+    ("s", "ts"): 0.7,  # fricative / affricate
+    ("s", "ʃ"): (1 - 1 / 6) * 0.9,  # one place step; ʃ is lip-rounded
+    ("f", "θ"): 1 - 1 / 6,
+    ("k", "x"): 0.7,
+    ("ɹ", "l"): 0.7 * 0.9 * 0.8,  # approximant / lateral (same group), rounding, r-colouring
+    ("ɾ", "r"): 0.7,  # tap / trill
+    # vowels: d = 1.2 |dh| + 0.8 |db| + 0.35 round + 0.5 rhotic + 0.05 nasal; similarity 1 - d / 1.5
+    ("i", "ɪ"): 0.8,
+    ("i", "u"): 1 - 1.15 / 1.5,
+    ("a", "ɑ"): 1 - 0.8 / 1.5,
+    ("e", "ø"): 1 - 0.35 / 1.5,
+    ("ə", "ɚ"): 1 - 0.5 / 1.5,
+    ("a", "ã"): 1 - 0.05 / 1.5,
+    ("a", "i"): 0.2,
+    ("a", "u"): 0.0,
+    # vowels and glides
+    ("j", "i"): 0.5,  # a palatal glide next to a close front vowel
+    ("w", "u"): 0.5,  # both rounded
+    ("ɹ", "ɝ"): 0.55,  # both r-coloured
+    ("j", "a"): 0.35,
+    ("w", "i"): 0.35,
+    ("l", "u"): 0.2,  # dark l and back vowels
+    ("l", "i"): 0.02,
+    ("p", "a"): 0.02,  # other consonants are not vowels
+    # silence and the unknown
+    (SIL, SIL): 1.0, (SIL, "a"): 0.0, ("m", SIL): 0.0, ("☃", "a"): 0.0, ("☃", "☃"): 1.0,
+    # a diphthong is described by its onset, and loses against a plain vowel
+    ("aɪ", "a"): 0.97 * 0.85, ("aɪ", "aʊ"): 0.97, ("ɡ", "g"): 1.0, ("ˈa", "a"): 1.0,
+}
+
+
+@pytest.mark.parametrize("pair", sorted(PAIRS))
+def test_similarity_values(pair):
+    a, b = pair
+    assert S.phone_similarity(a, b) == pytest.approx(PAIRS[pair], abs=1e-9)
+    assert S.phone_similarity(b, a) == pytest.approx(PAIRS[pair], abs=1e-9)  # symmetric
+
+
+def test_similarity_is_a_score_in_0_1_and_1_only_for_the_same_sound():
+    phones = ["p", "b", "m", "f", "v", "θ", "t", "d", "s", "z", "ʃ", "tʃ", "n", "l", "ɹ", "j", "w", "k", "ɡ", "ŋ",
+              "h", "ʔ", "i", "ɪ", "e", "ɛ", "æ", "a", "ɑ", "ɔ", "o", "ʊ", "u", "ə", "ʌ", "ɝ", "y", "ø"]
+    for a, b in itertools.combinations(phones, 2):
+        s = S.phone_similarity(a, b)
+        assert 0.0 <= s < 1.0, (a, b, s)
+    # the nearer the place, the more alike
+    assert S.phone_similarity("p", "f") > S.phone_similarity("p", "t") > S.phone_similarity("p", "k")
+
+
+def test_similar_labels():
+    labels = ["sil", "p", "t", "k", "a", "i"]
+    assert S.similar_labels("t", labels) == [(2, 1.0)]  # in the inventory: itself
+    assert S.similar_labels("ˈt", labels) == [(2, 1.0)]  # after normalising
+    got = S.similar_labels("b", labels)  # not there: its look-alikes, the best dominating
+    idx = [i for i, _ in got]
+    assert idx[0] == 1 and set(idx) <= {1, 2, 3} and sum(w for _, w in got) == pytest.approx(1.0)
+    w = dict(got)
+    # weights are similarity ** 4, normalised: p (0.85) vs t (0.5 * 0.85)
+    assert w[1] / w[2] == pytest.approx((0.85 / (0.5 * 0.85)) ** 4, rel=1e-6)
+    assert S.similar_labels("b", labels, top=1) == [(1, 1.0)]
+    # nothing is similar enough: the single best label stands in anyway
+    only = S.similar_labels("ʕ", ["a", "i"], min_similarity=0.9)
+    assert len(only) == 1 and only[0][1] == pytest.approx(1.0)
+    with pytest.raises(AlignmentError, match="the posteriors have no labels"):
+        S.similar_labels("a", [])
+
+
+def test_emission_matrix_scores_missing_phones_by_their_stand_ins():
+    labels = ["sil", "p", "t", "a"]
+    lp = np.log(np.array([[0.7, 0.1, 0.1, 0.1], [0.1, 0.6, 0.2, 0.1]], np.float32))
+    post = FramePosteriors(labels, lp)
+    E = S.emission_matrix(post, ["p", "b", "a"])
+    assert E.shape == (2, 3) and E.dtype == np.float32
+    assert np.allclose(E[:, 0], lp[:, 1]) and np.allclose(E[:, 2], lp[:, 3])
+    stand = S.similar_labels("b", labels)
+    want = np.log(sum(w * np.exp(lp[:, i]) for i, w in stand))  # a weighted mixture of the stand-ins
+    assert np.allclose(E[:, 1], want, atol=1e-5)
+
+
+def test_mouth_probs_pool_labels_that_look_alike():
+    labels = ["m", "b", "a", "sil"]
+    p = np.array([[0.3, 0.3, 0.3, 0.1]])
+    pv = S.mouth_probs(np.log(p).astype(np.float32), labels)
+    assert pv.shape == (1, len(VISEMES))
+    assert pv[0, VISEMES.index("A")] == pytest.approx(0.6, abs=1e-6)  # m and b: both closed lips
+    assert pv[0, VISEMES.index("D")] == pytest.approx(0.3, abs=1e-6) and pv[0, VISEMES.index("X")] == pytest.approx(0.1)
+    assert S.mouth_probs(np.array([[0.5, -1e30, -1e30, -1e30]], np.float32), labels)[0, 0] == 1.0  # log p capped at 0
+
+
+def test_mouth_confidence():
+    A = VISEMES.index("A")
+    pv = np.zeros((4, len(VISEMES)), np.float32)
+    pv[:, A] = [0.9, 0.6, 0.4, 0.1]
+    pv[:, VISEMES.index("D")] = [0.1, 0.4, 0.6, 0.9]
+    # mean of A's probability (0.5), blended with how often A is within a factor 2 of the best (3 of 4 frames)
+    assert S.mouth_confidence(pv, "m") == pytest.approx(0.5 * 0.5 + 0.5 * 0.75)
+    assert S.mouth_confidence(pv[:0], "m") == 0.0
+    assert S.mouth_confidence(pv, "b") == S.mouth_confidence(pv, "m")  # the same mouth
