@@ -64,7 +64,8 @@ def load_model(weights: str | None = None, device: str | None = None):
         try:
             ck = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as exc:
-            raise ModelError(f"Could not read the model weights {path} ({exc}). Reinstall the extension.") from exc
+            why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]  # one line, not torch's essay
+            raise ModelError(f"Could not read the model weights {path} ({why}). Reinstall the extension.") from exc
         if not isinstance(ck, dict) or ck.get("format") != "lipsync-visemenet-1":
             raise ModelError(f"{path} is not a Lip Sync model file (format lipsync-visemenet-1).")
         from .model import VisemeNet
