@@ -350,3 +350,27 @@ def test_decode_joins_labels_with_the_same_ipa_and_rejects_bad_shapes():
     empty = decode(FramePosteriors(["sil", "a"], np.zeros((0, 2), np.float32)), duration=0.5)
     assert [(p.start, p.end, p.phone, p.confidence) for p in empty.phones] == [(0.0, 0.5, SIL, 1.0)]
     assert decode(FramePosteriors(["sil", "a"], np.zeros((0, 2), np.float32))).duration == 0.0
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_decode_is_optimal_on_many_small_cases(seed):
+    """Against brute force over every path: clip lengths from 1 frame, minimums of 1-4 frames (and longer
+    silences), with and without a switch penalty."""
+    rng = np.random.default_rng(100 + seed)
+    labels = ["sil", "a", "p"]
+    T = int(rng.integers(1, 9))
+    m = int(rng.integers(1, 5))
+    pen = float(rng.choice([0.0, 0.7]))
+    m_sil = int(m + rng.integers(0, 3)) if seed % 2 else None
+    lp = rng.normal(0, 2, (T, 3)).astype(np.float32)
+    lp -= np.log(np.exp(lp).sum(1, keepdims=True))
+    tr = decode(FramePosteriors(labels, lp), min_frames=m, switch_penalty=pen, silence_min_frames=m_sil)
+    path = np.zeros(T, int)
+    for p in tr.phones:
+        path[int(round(p.start / 0.01)):int(round(p.end / 0.01))] = labels.index(p.phone)
+    runs = [(k, len(list(g))) for k, g in itertools.groupby(path)]
+    mm, ms = min(m, T), min(m_sil, T) if m_sil else min(m, T)
+    assert all(n >= (ms if k == 0 else mm) for k, n in runs), runs
+    got = lp[np.arange(T), path].sum() - pen * (len(runs) - 1)
+    assert got == pytest.approx(_brute_force_decode(lp, mm, pen, m_sil=ms), abs=1e-3)
+    assert tr.phones[0].start == 0.0 and tr.phones[-1].end == pytest.approx(T * 0.01)
