@@ -374,3 +374,239 @@ def test_decode_is_optimal_on_many_small_cases(seed):
     got = lp[np.arange(T), path].sum() - pen * (len(runs) - 1)
     assert got == pytest.approx(_brute_force_decode(lp, mm, pen, m_sil=ms), abs=1e-3)
     assert tr.phones[0].start == 0.0 and tr.phones[-1].end == pytest.approx(T * 0.01)
+
+
+# ---------------------------------------------------------------- fusion: the details
+def test_fused_words_follow_their_phones_and_boundaries_keep_order():
+    from lipsync.phonemes.types import TimedWord
+
+    a = _track([(0, .10, "sil", None), (.10, .20, "m", "ma"), (.20, .30, "a", "ma"), (.30, .35, "sil", None),
+                (.35, .45, "p", "pa"), (.45, .60, "a", "pa"), (.60, .70, "sil", None)])
+    a.words = [TimedWord(.10, .30, "ma"), TimedWord(.35, .60, "pa")]
+    b = _track([(0, .12, "sil", None), (.12, .22, "m", None), (.22, .30, "a", None), (.30, .37, "sil", None),
+                (.37, .47, "p", None), (.47, .64, "a", None), (.64, .70, "sil", None)])
+    out, agreed = fuse_tracks(a, b, weight=0.5, max_gap=0.06)
+    assert agreed.all() and len(agreed) == 6
+    ends = [p.end for p in out.phones]
+    assert ends[:-1] == pytest.approx([0.11, 0.21, 0.30, 0.36, 0.46, 0.62])
+    assert [(round(w.start, 6), round(w.end, 6), w.text) for w in out.words] == [(0.11, 0.30, "ma"), (0.36, 0.62, "pa")]
+    assert [(p.start, p.end) for p in a.phones][1] == (0.10, 0.20)  # the input stays as it was
+    # exactly max_gap apart still counts as agreeing
+    edge = _track([(0, .75, "sil", None), (.75, 1.5, "m", None), (1.5, 2.0, "a", None)])
+    base = _track([(0, .5, "sil", None), (.5, 1.5, "m", None), (1.5, 2.0, "a", None)])
+    _, ag = fuse_tracks(base, edge, weight=0.5, max_gap=0.25)  # 0.75 - 0.5 == 0.25 exactly
+    assert ag.tolist() == [True, True]
+    _, ag = fuse_tracks(base, edge, weight=0.5, max_gap=0.125)
+    assert ag.tolist() == [False, True]
+
+
+def test_fusion_never_reorders_or_empties_a_phone():
+    a = _track([(0, .10, "sil", None), (.10, .11, "t", None), (.11, .30, "a", None)])
+    b = _track([(0, .16, "sil", None), (.16, .17, "t", None), (.17, .30, "a", None)])
+    out, _ = fuse_tracks(a, b, weight=1.0, max_gap=0.1)  # pulled past each other: clipped to keep the order
+    ends = [p.end for p in out.phones]
+    assert all(p.end > p.start for p in out.phones) and ends == sorted(ends)
+    assert out.phones[0].start == 0.0 and out.phones[-1].end == pytest.approx(0.30)
+    one = _track([(0, .3, "a", None)])
+    o1, g1 = fuse_tracks(one, b)
+    assert len(g1) == 0 and [(p.start, p.end) for p in o1.phones] == [(0, .3)]
+    o2, g2 = fuse_tracks(a, PhoneTrack([], 0.3))
+    assert not g2.any() and [(p.start, p.end) for p in o2.phones] == [(p.start, p.end) for p in a.phones]
+
+
+# ---------------------------------------------------------------- CTC: the details
+def test_ctc_greedy_collapses_repeats_and_drops_blanks_and_silence():
+    from lipsync.phonemes.align import ctc_greedy
+
+    labels = ["<blk>", "m", "a", "sil"]
+    best = [0, 1, 1, 0, 1, 2, 2, 3, 0, 2]
+    lp = np.full((len(best), 4), -5.0, np.float32)
+    lp[np.arange(len(best)), best] = -0.1
+    assert ctc_greedy(FramePosteriors(labels, lp)) == [(1, "m"), (4, "m"), (5, "a"), (9, "a")]
+    # another blank symbol, or none at all (then nothing is dropped but silence)
+    assert ctc_greedy(FramePosteriors(["_", "m", "a", "sil"], lp), blank="_") == [(1, "m"), (4, "m"), (5, "a"), (9, "a")]
+    no_blank = FramePosteriors(["x", "m", "a", "sil"], lp)
+    assert ctc_greedy(no_blank)[0] == (0, "x")
+
+
+def test_spikes_to_segments_with_silence_evidence_and_given_phones():
+    labels = ["<blk>", "m", "a"]
+    T = 60
+    lp = np.full((T, 3), -6.0, np.float32)
+    lp[:, 0] = -0.05
+    lp[10:25, 1], lp[25:40, 2] = -3.0, -3.0
+    lp[17, 1], lp[17, 0] = -0.01, -5.0
+    lp[32, 2], lp[32, 0] = -0.01, -5.0
+    post = FramePosteriors(labels, lp, source="c.wav")
+    quiet = np.ones(20)  # shorter than the clip: padded with its last value (quiet)
+    quiet[8:] = 0.0
+    tr = spikes_to_segments(post, silence_evidence=quiet, duration=0.62, recognizer="allosaurus", language="xyz")
+    assert [p.phone for p in tr.phones if p.phone != SIL] == ["m", "a"]
+    assert (tr.recognizer, tr.language, tr.source) == ("allosaurus", "xyz", "c.wav")
+    assert tr.phones[-1].end == pytest.approx(0.62) and tr.phones[0].phone == SIL
+    # the phones to place can be given (a transcript), and an empty list rests
+    given = spikes_to_segments(post, ["a", "m", "sil"], duration=0.6)
+    assert [p.phone for p in given.phones if p.phone != SIL] == ["a", "m"]
+    rest = spikes_to_segments(post, [SIL], recognizer="r")
+    assert [(p.start, p.end, p.phone, p.confidence) for p in rest.phones] == [(0.0, 0.6, SIL, 1.0)]
+    assert rest.recognizer == "r"
+    # an inventory with its own silence label and no blank works too
+    with_sil = FramePosteriors(["sil", "m", "a"], np.log(np.full((T, 3), 1 / 3, np.float32)))
+    assert spikes_to_segments(with_sil, ["m"]).phones  # aligns without error
+
+
+# ---------------------------------------------------------------- forced alignment against brute force
+def _compositions(T, mins):
+    """Every way to split T frames into len(mins) runs, run i at least mins[i] long."""
+    if not mins:
+        if T == 0:
+            yield ()
+        return
+    for n in range(mins[0], T - sum(mins[1:]) + 1):
+        for rest in _compositions(T - n, mins[1:]):
+            yield (n,) + rest
+
+
+def _brute_force_align(E, cols, words, m, m_sil, pen):
+    """Best score over every path: optional silences before, between and after words (each costs ``pen``)."""
+    units = [("S", None)]
+    for w in words:
+        units += [("P", c) for c in w] + [("S", None)]
+    opt = [i for i, u in enumerate(units) if u[0] == "S"]
+    best = -np.inf
+    T = E.shape[0]
+    for keep in itertools.product([False, True], repeat=len(opt)):
+        chosen = [u for i, u in enumerate(units) if u[0] == "P" or keep[opt.index(i)]]
+        mins = [m_sil if u[0] == "S" else m for u in chosen]
+        for lens in _compositions(T, mins):
+            t, s = 0, 0.0
+            for (kind, c), n in zip(chosen, lens):
+                s += E[t:t + n, cols["sil"] if kind == "S" else c].sum() - (pen if kind == "S" else 0.0)
+                t += n
+            best = max(best, s)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_forced_align_is_optimal_against_brute_force(seed):
+    from lipsync.phonemes.align.similarity import emission_matrix
+
+    rng = np.random.default_rng(200 + seed)
+    labels = ["sil", "p", "a", "t", "i"]
+    T = int(rng.integers(7, 11))
+    words = [[str(rng.choice(labels[1:]))] for _ in range(int(rng.integers(1, 3)))]
+    if seed % 3 == 0:
+        words[0].append(str(rng.choice(labels[1:])))
+    pen = float(rng.choice([0.0, 1.5]))
+    lp = rng.normal(0, 2, (T, len(labels))).astype(np.float32)
+    lp -= np.log(np.exp(lp).sum(1, keepdims=True))
+    post = FramePosteriors(labels, lp)
+    phones = [p for w in words for p in w]
+    tr = forced_align(post, phones, [(f"w{i}", len(w)) for i, w in enumerate(words)], min_duration=0.02,
+                      silence_penalty=pen, refine=0.0, variants=None)
+    targets = sorted(set(phones) | {"sil"})
+    E = emission_matrix(post, targets)
+    cols = {p: j for j, p in enumerate(targets)}
+    n_req = len(phones)
+    m = 2 if n_req * 2 <= T else 1
+    m_sil = max(m, 2) if n_req * m + 2 <= T else m
+    got = 0.0
+    for p in tr.phones:
+        a, b = int(round(p.start / 0.01)), int(round(p.end / 0.01))
+        got += E[a:b, cols[p.phone]].sum() - (pen if p.phone == SIL else 0.0)
+    want = _brute_force_align(E, cols, [[cols[p] for p in w] for w in words], m, m_sil, pen)
+    assert got == pytest.approx(want, abs=1e-3)
+    assert [p.phone for p in tr.phones if p.phone != SIL] == phones
+    assert [w.text for w in tr.words] == [f"w{i}" for i in range(len(words))]
+
+
+def test_pronunciation_score_is_the_best_monotone_path():
+    from lipsync.phonemes.align.forced import pronunciation_score
+
+    rng = np.random.default_rng(3)
+    for L, n in ((1, 1), (4, 2), (6, 3), (5, 5)):
+        E = rng.normal(size=(L, n))
+        want = max(sum(E[t, k] for k, (a, b) in enumerate(zip((0,) + tuple(np.cumsum(c)[:-1]), np.cumsum(c)))
+                       for t in range(a, b)) for c in _compositions(L, [1] * n))
+        assert pronunciation_score(E) == pytest.approx(want)
+    assert pronunciation_score(np.zeros((2, 3))) < -1e29 and pronunciation_score(np.zeros((2, 0))) < -1e29
+
+
+def test_forced_align_errors_say_what_to_do():
+    post = _post_from_truth([("sil", 5), ("a", 5)])
+    with pytest.raises(AlignmentError, match=r"words cover 2 phones but 1 phones were given; pass \(word, number"):
+        forced_align(post, ["a"], words=[("a", 2)])
+    with pytest.raises(AlignmentError, match="variants must be 'auto', None or a dict, not 'cmu'"):
+        forced_align(post, ["a"], words=[("a", 1)], variants="cmu")
+    with pytest.raises(AlignmentError, match=r"log_probs must be \[frames, 12\]"):
+        forced_align(FramePosteriors(LABELS, np.zeros((3, 2), np.float32)), ["a"])
+    with pytest.raises(AlignmentError, match="no frames to align to: the audio is empty"):
+        forced_align(FramePosteriors(LABELS, np.zeros((0, len(LABELS)), np.float32)), ["a"])
+    with pytest.raises(AlignmentError, match="4 phones cannot fit in 3 frames"):
+        forced_align(FramePosteriors(LABELS, np.zeros((3, len(LABELS)), np.float32)), ["a", "p", "a", "p"])
+    only_sil = forced_align(post, [SIL], duration=0.12, recognizer="r")
+    assert [(p.start, p.end, p.phone) for p in only_sil.phones] == [(0.0, 0.12, SIL)] and only_sil.recognizer == "r"
+
+
+def test_minimum_duration_shrinks_to_fit_and_silences_need_two_frames():
+    post = _post_from_truth([("a", 2), ("p", 2), ("a", 2)])
+    tr = forced_align(post, ["a", "p", "a"], min_duration=0.05, refine=0.0)  # 3 x 5 frames do not fit in 6
+    assert [(round(p.start, 3), p.phone) for p in tr.phones] == [(0.0, "a"), (0.02, "p"), (0.04, "a")]
+    # a required silence inside the phones stays (and merges with an optional one beside it)
+    post2 = _post_from_truth([("sil", 4), ("a", 4), ("sil", 4), ("p", 4), ("sil", 4)])
+    tr2 = forced_align(post2, ["a", SIL, "p"], refine=0.0)
+    assert [p.phone for p in tr2.phones] == [SIL, "a", SIL, "p", SIL]
+    no_opt = forced_align(post2, ["a", "p"], optional_silence=False, refine=0.0)
+    assert [p.phone for p in no_opt.phones] == ["a", "p"] and no_opt.phones[0].start == 0.0
+
+
+def test_a_poor_fit_warns_and_word_confidence_is_its_lowest_phone():
+    good = forced_align(_post_from_truth([("sil", 5), ("m", 5), ("a", 5), ("sil", 5)]), ["m", "a"],
+                        words=[("ma", 2)], refine=0.0)
+    assert not good.warnings
+    assert good.words[0].confidence == min(p.confidence for p in good.phones if p.word == "ma")
+    bad = forced_align(_post_from_truth([("sil", 5), ("i", 10), ("sil", 5)]), ["m", "u", "p"],
+                       words=[("mup", 3)])
+    assert bad.warnings and bad.warnings[0].startswith("the transcript fits the audio poorly (mean phone confidence")
+    unnamed = forced_align(_post_from_truth([("sil", 5), ("a", 5)]), ["a"], words=[("", 1)])
+    assert unnamed.words == [] and all(p.word is None for p in unnamed.phones)
+
+
+def test_refine_boundaries_by_hand():
+    from lipsync.phonemes.align.forced import refine_boundaries
+
+    E = np.array([[0.0, -4.0], [0.0, -4.0], [-1.0, -3.0], [-3.0, -1.0], [-4.0, 0.0], [-4.0, 0.0]])
+    # boundary at frame 3: left-minus-right score is +2 at frame 2 and -2 at frame 3: it crosses halfway
+    assert refine_boundaries(E, np.array([3]), np.array([0, 1]), 0.01)[0] == pytest.approx(0.03)
+    E2 = E.copy()
+    E2[3] = [-1.5, -2.5]  # +2 at frame 2, +1 at frame 3: crossing beyond frame 3: moved the most, half a frame
+    assert refine_boundaries(E2, np.array([3]), np.array([0, 1]), 0.01)[0] == pytest.approx(0.035)
+    assert refine_boundaries(E2, np.array([3]), np.array([0, 1]), 0.01, strength=0.5)[0] == pytest.approx(0.0325)
+    E3 = E.copy()
+    E3[2] = [-3.0, -1.0]  # already right of left at frame 2: no crossing in the right direction: grid time
+    assert refine_boundaries(E3, np.array([3]), np.array([0, 1]), 0.01)[0] == pytest.approx(0.03)
+    assert refine_boundaries(E, np.array([3]), np.array([0, 1]), 0.01, strength=0.0)[0] == pytest.approx(0.03)
+    assert len(refine_boundaries(E, np.array([], int), np.array([0]), 0.01)) == 0
+    # a one-frame segment cannot be moved past its own middle
+    Ek = np.array([[0.0, -9.0, -9.0], [-9.0, 0.0, -9.0], [-9.0, -9.0, 0.0]])
+    t = refine_boundaries(Ek, np.array([1, 2]), np.array([0, 1, 2]), 0.01)
+    assert 0.01 - 0.005 <= t[0] < t[1] <= 0.02 + 0.005 and t[1] - t[0] >= 0.005 - 1e-12
+
+
+def test_variants_in_the_middle_of_a_sentence_and_the_margin():
+    labels = ["sil", "m", "a", "ð", "ʌ", "i", "aɪ", "ɝ"]
+    truth = [("sil", 6), ("m", 6), ("a", 8), ("sil", 4), ("aɪ", 12), ("ð", 6), ("ɝ", 10), ("sil", 6)]
+    post = _post_from_truth(truth, labels=labels, noise=0.1)
+    words = [("ma", 2), ("either", 3)]
+    phones = ["m", "a", "i", "ð", "ɝ"]
+    for lang in ("eng", "en", "en-us", "English"):
+        tr = forced_align(post, phones, words=words, language=lang)
+        assert [p.phone for p in tr.phones if p.phone != SIL] == ["m", "a", "aɪ", "ð", "ɝ"], lang
+        assert [w.text for w in tr.words] == ["ma", "either"]
+    # a variant has to win by the margin: a barely better one is not taken
+    close = _post_from_truth([("sil", 6), ("i", 12), ("ð", 6), ("ɝ", 10), ("sil", 6)], labels=labels)
+    keep = forced_align(close, ["i", "ð", "ɝ"], words=[("x", 3)], variants={"x": [["i", "ð", "ɝ"], ["ɪ", "ð", "ɝ"]]})
+    assert [p.phone for p in keep.phones if p.phone != SIL] == ["i", "ð", "ɝ"]
+    # a word with a silence in its phones is not rescored
+    sil_word = forced_align(post, ["m", "a", SIL, "i", "ð", "ɝ"], words=[("ma", 3), ("either", 3)])
+    assert [p.phone for p in sil_word.phones if p.phone != SIL] == ["m", "a", "aɪ", "ð", "ɝ"]
