@@ -58,3 +58,65 @@ def test_a_missing_model_is_reported_not_replaced(monkeypatch):
     assert av["model"] == "unavailable: model weights are missing (x.pt)"
     assert av["auto"] == "ready (uses pocketsphinx)"
     assert av["fused"].startswith("unavailable: needs both")
+
+
+def test_menu_entries_and_what_each_needs():
+    from lipsync.phonemes.recognizers import REGISTRY
+
+    got = {n: (i.label, i.packages) for n, i in REGISTRY.items()}
+    assert got == {"auto": ("Auto", ()), "model": ("Neural Model", ("torch",)),
+                   "pocketsphinx": ("PocketSphinx", ("pocketsphinx",)),
+                   "allosaurus": ("Allosaurus", ("allosaurus", "torch")),
+                   "fused": ("Model + PocketSphinx", ("torch", "pocketsphinx"))}
+    d = {n: i.description for n, i in REGISTRY.items()}
+    assert d["auto"] == ("The best recogniser that is installed (model + pocketsphinx, the model, or pocketsphinx)")
+    assert d["model"] == "The shipped audio-to-viseme model (needs torch)"
+    assert d["pocketsphinx"] == "CMU PocketSphinx phone recogniser / aligner (English)"
+    assert d["allosaurus"] == "Universal phone recogniser, any language (needs its model downloaded)"
+    assert d["fused"] == ("With a transcript: the model's and PocketSphinx's alignments combined where they agree "
+                          "(English; needs torch)")
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        REGISTRY["model"].label = "x"
+
+
+def test_names_are_forgiving_and_errors_exact(monkeypatch):
+    from lipsync.phonemes.recognizers import registry
+
+    assert registry.recognizer_info(" Model ").name == "model" and registry.recognizer_info(None).name == "auto"
+    assert registry.recognizer_info("").name == "auto"
+    with pytest.raises(RecognizerError) as e:
+        registry.get_recognizer("whisper")
+    assert str(e.value) == "unknown recogniser 'whisper'; choose one of: auto, model, pocketsphinx, allosaurus, fused"
+    import dataclasses
+
+    def broken():
+        raise OSError("disk gone")
+
+    monkeypatch.setitem(registry.REGISTRY, "allosaurus", dataclasses.replace(registry.REGISTRY["allosaurus"],
+                                                                             status=broken))
+    assert registry.available_recognizers()["allosaurus"] == "unavailable: disk gone"  # a status never crashes
+    for name in ("model", "pocketsphinx"):
+        monkeypatch.setitem(registry.REGISTRY, name, dataclasses.replace(
+            registry.REGISTRY[name], status=lambda n=name: (False, f"{n} is not installed")))
+    monkeypatch.setattr(registry.model, "status", lambda: (False, "model is not installed"))
+    av = registry.available_recognizers()
+    assert av["auto"] == "unavailable: no recogniser can run"
+    with pytest.raises(RecognizerError) as e:
+        registry.get_recognizer("fused")
+    assert str(e.value) == "the 'fused' recogniser needs the model recogniser, which cannot run: model is not installed"
+    with pytest.raises(RecognizerError) as e:
+        registry.get_recognizer("model")
+    assert str(e.value) == "the 'model' recogniser cannot run: model is not installed"
+
+
+def test_auto_without_pocketsphinx_is_the_model(monkeypatch):
+    import dataclasses
+
+    from lipsync.phonemes.recognizers import registry
+
+    monkeypatch.setitem(registry.REGISTRY, "pocketsphinx", dataclasses.replace(
+        registry.REGISTRY["pocketsphinx"], status=lambda: (False, "gone")))
+    assert registry.available_recognizers()["auto"] == "ready (uses model)"
+    assert registry.get_recognizer("auto").name == "model"
