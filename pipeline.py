@@ -158,7 +158,7 @@ def analyze(
     loud = loudness_curve(audio)
     timings["total_s"] = time.perf_counter() - t0
     step(1.0, "Done")
-    return Analysis(audio, phones, visemes, loud, rec.name, timings, heard)
+    return Analysis(audio, phones, visemes, loud, phones.recognizer or rec.name, timings, heard)
 
 
 # The aligner behind recognised words: "model" (the model's own forced alignment) or "fused" (the model's and

@@ -321,8 +321,8 @@ def download_model(name: str, revision: str | None = None, dest: str | os.PathLi
     except Exception as exc:  # noqa: BLE001 - offline, proxy, unknown repo: all one line for a person
         raise RecognizerError(
             f"could not reach the Hugging Face hub to download the speech model {name!r} ({type(exc).__name__}: "
-            f"{str(exc)[:120]}); connect to the internet and run `{DOWNLOAD_COMMAND} {name}` again, or copy a "
-            "CTranslate2 Whisper folder here and pass it with --speech-model FOLDER") from exc
+            f"{str(exc)[:120]}); connect to the internet and run `{DOWNLOAD_COMMAND} {name}` again, or pass a "
+            "CTranslate2 Whisper folder you already have with --speech-model FOLDER") from exc
     missing = [f for f in REQUIRED_FILES if f not in expected]
     if missing:
         raise RecognizerError(f"{repo} has no {', '.join(missing)}: it is not a CTranslate2 Whisper model")
