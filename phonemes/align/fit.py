@@ -20,7 +20,7 @@ import numpy as np
 from ..types import SIL, FramePosteriors, PhoneTrack, TimedPhone, TimedWord
 from .similarity import emission_matrix
 
-MAX_GAP = 2.0  # log-score per frame a word may lose against free decoding (chosen on train data)
+MAX_GAP = 1.5  # log-score per frame a word may lose against free decoding (bench_words.py --tune, train data)
 MIN_PROB = 0.1  # below this recogniser probability a word is not trusted
 REVIEW_CONFIDENCE = 0.3  # confidence cap of the free-decoded stretches (below the panel's 0.5 default)
 
