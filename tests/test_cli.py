@@ -37,7 +37,7 @@ def check_rhubarb(doc, duration):
     return cues
 
 
-@pytest.mark.parametrize("cmd", [[], ["analyze"], ["animate"], ["preview"], ["models"]])
+@pytest.mark.parametrize("cmd", [[], ["analyze"], ["animate"], ["preview"], ["models"], ["transcribe"]])
 def test_help(cmd):
     out = lipsync(*cmd, "--help").stdout
     assert "usage: lipsync" in out
@@ -121,3 +121,30 @@ def test_every_error_of_the_family_is_one_line(tmp_path, args, says):
     proc = lipsync("analyze", str(short), "--recognizer", "model", *args, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert says in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_transcribe_then_analyze_with_the_words(tmp_path):
+    """`lipsync transcribe` writes NAME.txt (never over an existing one); analyze without a transcript uses the
+    words (recogniser auto), `--recognizer model` stays the model-only path."""
+    from lipsync.phonemes import speech_models
+
+    if not speech_models.status()[0]:
+        pytest.skip("no speech model installed")
+    a, b = tmp_path / "line1.wav", tmp_path / "line2.wav"
+    shutil.copy(WAV, a)
+    shutil.copy(WAV, b)
+    (tmp_path / "line2.txt").write_text("my corrected words")
+    proc = lipsync("transcribe", str(a), str(b), check=False)
+    assert proc.returncode == 2 and "line2.txt exists" in proc.stderr and "--force" in proc.stderr
+    assert (tmp_path / "line2.txt").read_text() == "my corrected words"
+    words = (tmp_path / "line1.txt").read_text().lower()
+    assert "bring the big blue map" in words and "supper" in words
+    lipsync("transcribe", str(a), "-o", str(tmp_path / "txt"))
+    assert (tmp_path / "txt" / "line1.txt").read_text() == (tmp_path / "line1.txt").read_text()
+    (tmp_path / "line1.txt").unlink()
+    (tmp_path / "line2.txt").unlink()
+    proc = lipsync("analyze", str(a), str(b), "-o", str(tmp_path / "cues"))
+    assert proc.stderr.count("words by tiny.en") == 2
+    check_rhubarb(json.loads((tmp_path / "cues" / "line1.json").read_text()), sf.info(WAV).duration)
+    proc = lipsync("analyze", str(a), "--recognizer", "model", "-o", str(tmp_path / "m.json"))
+    assert "words by" not in proc.stderr and "(model)" in proc.stderr
