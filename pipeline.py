@@ -187,7 +187,7 @@ def words_for(language: str, speech_model: str | None = None, notes: list | None
 
 def _align_heard(rec, audio: Audio, heard: Transcript, language: str, step):
     """Align the words heard like a script; free decoding where they do not fit. (phones, controls, names)."""
-    from .phonemes.align.fit import fit_words
+    from .phonemes.align.fit import align_by_region, fit_words
     from .phonemes.recognizers import PosteriorRecognizer
     from .phonemes.recognizers.fused import FusedRecognizer
 
@@ -198,8 +198,14 @@ def _align_heard(rec, audio: Audio, heard: Transcript, language: str, step):
         return rec.recognize(audio, transcript=text, language=language), None, ()
     post = rec.posteriors(audio)
     step(0.65, "Aligning the words")
-    forced = rec.recognize_posteriors(post, transcript=text, language=language, duration=audio.duration)
     free = rec.recognize_posteriors(post, transcript=None, language=language, duration=audio.duration)
+    if isinstance(rec, FusedRecognizer):  # pocketsphinx aligns the whole clip's audio: one alignment
+        forced = rec.recognize_posteriors(post, transcript=text, language=language, duration=audio.duration)
+    else:  # stretch by stretch of speech: bounded memory and time on long clips
+        forced = align_by_region(post, heard.words, heard.speech or [(0.0, audio.duration)],
+                                 lambda p, t, d: rec.recognize_posteriors(p, transcript=t, language=language,
+                                                                          duration=d), free, audio.duration)
+        forced.recognizer = rec.name
     track = fit_words(forced, free, post, heard.words)
     return track, post.controls, tuple(post.control_names)
 

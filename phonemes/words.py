@@ -41,7 +41,9 @@ VAD_PAD = 0.2  # s added around each speech region
 VAD_MIN_GAP = 0.3  # s: shorter pauses stay inside one region
 VAD_MIN_SPEECH = 0.1  # s: shorter blips are not speech
 WINDOW = 28.0  # s of packed speech per Whisper window (its encoder reads 30 s)
-GAP = 0.5  # s of silence between packed pieces
+GAP = 1.0  # s of silence between packed pieces
+MIN_HEARD = 0.5  # s: a packed piece this long that gets no word is transcribed again on its own
+DRIFT = 0.4  # s: a word this far outside its piece means the window's timing slipped: its clips run again alone
 NO_SPEECH = 0.6  # a segment with no-speech probability above this ...
 LOW_LOGPROB = -1.0  # ... and mean token log-probability below this is dropped (Whisper's own rule)
 MAX_COMPRESSION = 2.4  # a segment whose text compresses better than this repeats itself: dropped
@@ -253,25 +255,29 @@ class Transcriber:
         warnings: list[list[str]] = [[] for _ in audios]
         lang = {i: (self.language if self.code is not None else None) for i in range(len(audios))}
         lang_p = {i: 1.0 for i in range(len(audios))}
-        for k, pieces in enumerate(windows):
+        k = 0
+        while k < len(windows):
+            pieces = windows[k]
             if cancel is not None and cancel():
                 raise Cancelled("Transcription cancelled.")
             if progress is not None:
                 progress(k / max(1, len(windows)), f"Transcribing ({k + 1}/{len(windows)})")
+            k += 1
             clip0 = pieces[0].clip
             code = self.code if self.code is not None else (
                 whisper_language(lang[clip0]) if lang[clip0] is not None else None)
-            x = _window_samples(samples, pieces)
-            got, info, dropped = self._run(x, code)
+            got, info, dropped = self._run(_window_samples(samples, pieces), code)
+            placed = _place(pieces, got)
+            redo = sorted({p.clip for p, ws, slipped in placed if slipped or (not ws and p.end - p.start >= MIN_HEARD)})
+            if redo and len({p.clip for p in pieces}) > 1:
+                # Whisper lost its place among the packed lines (repeated lines do this): those clips alone
+                for c in redo:
+                    windows.extend(_pack([(p.clip, p.start, p.end) for p in pieces if p.clip == c]))
+                placed = [x for x in placed if x[0].clip not in redo]
             if code is None and info is not None:
                 lang[clip0], lang_p[clip0] = iso639_3(info.language), float(info.language_probability)
-            for w in got:
-                p = _piece_at(pieces, 0.5 * (w.start + w.end))
-                if p is None:
-                    continue  # in the silence between pieces: invented
-                s = min(p.end, p.start + max(0.0, w.start - p.offset))
-                e = min(p.end, max(s, p.start + w.end - p.offset))  # Whisper may give a word no duration
-                words[p.clip].append(TimedWord(s, e, w.text, w.confidence))
+            for p, ws, _slipped in placed:
+                words[p.clip].extend(ws)
             for seg_text in dropped:
                 warnings[clip0].append(f"ignored {seg_text!r}: it sounds like no speech (noise or music)")
         if progress is not None:
@@ -317,7 +323,7 @@ def _pack(pieces: list[tuple[int, float, float]], window: float = WINDOW, gap: f
     cur: list[_Piece] = []
     used = 0.0
     for clip, s, e in pieces:
-        while e - s > 0:
+        while e - s > 1e-3:
             part = min(e - s, window)
             if cur and used + gap + part > window:
                 out.append(cur)
@@ -340,6 +346,23 @@ def _window_samples(samples: list[np.ndarray], pieces: list[_Piece]) -> np.ndarr
         seg = samples[p.clip][a:b][: n - o]
         x[o:o + len(seg)] = seg
     return x
+
+
+def _place(pieces: list[_Piece], got: list[TimedWord]) -> list[tuple[_Piece, list[TimedWord], bool]]:
+    """Words of one window (window times) -> per piece: its words in clip times, and whether timing slipped."""
+    out = {id(p): [] for p in pieces}
+    slipped = {id(p): False for p in pieces}
+    for w in got:
+        p = _piece_at(pieces, 0.5 * (w.start + w.end))
+        if p is None:
+            continue  # past the end of the last piece: invented
+        lo, hi = p.offset, p.offset + p.end - p.start
+        if w.start < lo - DRIFT or w.end > hi + DRIFT:
+            slipped[id(p)] = True
+        s = min(p.end, p.start + max(0.0, w.start - p.offset))
+        e = min(p.end, max(s, p.start + w.end - p.offset))  # Whisper may give a word no duration
+        out[id(p)].append(TimedWord(s, e, w.text, w.confidence))
+    return [(p, out[id(p)], slipped[id(p)]) for p in pieces]
 
 
 def _piece_at(pieces: list[_Piece], t: float) -> _Piece | None:

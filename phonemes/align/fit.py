@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from dataclasses import replace
+from typing import Callable
+
+from ...errors import LipSyncError
 from ..types import SIL, FramePosteriors, PhoneTrack, TimedPhone, TimedWord
 from .similarity import emission_matrix
 
@@ -134,6 +138,74 @@ def _splice(base: list[TimedPhone], other: list[TimedPhone], spans: list[tuple[f
     return out
 
 
+def slice_posteriors(post: FramePosteriors, a: int, b: int) -> FramePosteriors:
+    """Frames [a, b) of ``post`` (phone and viseme log-probabilities and controls)."""
+    cut = (lambda x: None if x is None else x[a:b])
+    return replace(post, log_probs=post.log_probs[a:b], controls=cut(post.controls),
+                   viseme_log_probs=cut(post.viseme_log_probs))
+
+
+def align_by_region(post: FramePosteriors, words: list[TimedWord], regions: list[tuple[float, float]],
+                    align: Callable[[FramePosteriors, str, float], PhoneTrack], free: PhoneTrack,
+                    duration: float) -> PhoneTrack:
+    """Align ``words`` stretch by stretch of speech (``regions``): each region's words over its own frames
+    (``align(posteriors, text, seconds)``), so a long clip never needs one alignment of all its words and a
+    region that cannot be aligned falls back to ``free`` decoding alone (with a warning). Between regions: rest."""
+    hop = float(post.hop)
+    groups: list[list[TimedWord]] = [[] for _ in regions]
+    for w in words:
+        mid = 0.5 * (w.start + w.end)
+        k = min(range(len(regions)), key=lambda i: max(regions[i][0] - mid, mid - regions[i][1], 0.0))
+        groups[k].append(w)
+    phones: list[TimedPhone] = []
+    out_words: list[TimedWord] = []
+    warnings: list[str] = []
+
+    def put(p: TimedPhone):
+        if p.end - p.start <= 1e-9:
+            return
+        if phones and phones[-1].phone == p.phone == SIL:
+            phones[-1].end = p.end
+        else:
+            phones.append(p)
+
+    t = 0.0
+    for (r0, r1), ws in zip(regions, groups):
+        if not ws:
+            continue
+        a, b = int(round(r0 / hop)), min(post.n_frames, int(round(r1 / hop)))
+        if b - a < 2:
+            continue
+        s0, s1 = a * hop, b * hop if b < post.n_frames else duration
+        put(TimedPhone(t, s0, SIL))
+        text = " ".join(w.text for w in ws)
+        try:
+            tr = align(slice_posteriors(post, a, b), text, s1 - s0)
+        except LipSyncError as exc:
+            warnings.append(f"{s0:.2f}-{s1:.2f} s: the recognised words {text!r} could not be aligned ({exc}); "
+                            "free phone decoding is used there: check this stretch, or give the transcript")
+            for p in free.phones:
+                lo, hi = max(p.start, s0), min(p.end, s1)
+                if hi > lo:
+                    put(TimedPhone(lo, hi, p.phone, min(p.confidence, REVIEW_CONFIDENCE) if p.phone != SIL
+                                   else p.confidence))
+            t = s1
+            continue
+        for p in tr.phones:
+            put(TimedPhone(p.start + s0, p.end + s0, p.phone, p.confidence, p.word))
+        out_words += [TimedWord(w.start + s0, w.end + s0, w.text, w.confidence) for w in tr.words]
+        warnings += [f"{s0:.2f}-{s1:.2f} s: {w}" for w in tr.warnings]
+        t = s1
+    put(TimedPhone(t, duration, SIL))
+    if phones:
+        phones[0].start = 0.0
+        phones[-1].end = duration
+    else:
+        phones = [TimedPhone(0.0, duration, SIL)]
+    return PhoneTrack(phones, duration, words=out_words, recognizer=free.recognizer, language=free.language,
+                      source=free.source, warnings=warnings)
+
+
 def rest_outside(track: PhoneTrack, regions: list[tuple[float, float]]) -> PhoneTrack:
     """Rest (SIL) wherever no region of speech is (in place; returned). Words wholly outside are dropped."""
     keep: list[TimedPhone] = []
@@ -166,4 +238,4 @@ def rest_outside(track: PhoneTrack, regions: list[tuple[float, float]]) -> Phone
     return track
 
 
-__all__ = ["fit_words", "word_gaps", "rest_outside", "MAX_GAP", "MIN_PROB", "REVIEW_CONFIDENCE"]
+__all__ = ["fit_words", "word_gaps", "rest_outside", "align_by_region", "slice_posteriors", "MAX_GAP", "MIN_PROB", "REVIEW_CONFIDENCE"]
