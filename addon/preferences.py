@@ -274,7 +274,10 @@ class LIPSYNC_AP_preferences(bpy.types.AddonPreferences):
         op.include_torch = True
         layout.label(text=f"Installs into: {deps_dir()}")
         if status.get("faster_whisper"):
-            draw_speech_models(layout, self)
+            try:
+                draw_speech_models(layout, self)
+            except Exception as exc:  # noqa: BLE001 - drawing the preferences must never raise
+                layout.label(text=f"Speech models unavailable: {exc}", icon="ERROR")
 
 
 classes = (LIPSYNC_OT_install_dependencies, LIPSYNC_AP_preferences)

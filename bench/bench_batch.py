@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/bench_batch.py [--files 160] [--runs 3] [--recognizer auto model] [--long 60] [--memory 1800]
 
-The batch is ``--files`` ravdess_dev clips (acted lines of about 3.5 s, as WAV), analysed by one
-command (`lipsync analyze *.wav -o DIR`, no transcripts) in a fresh process: start-up, model loads,
-transcription (default path: ``auto``), alignment and writing all included. ``--long`` is one clip of
+The batch is ``--files`` short dev lines (default: cathy and speechocean762 dev utterances of at most
+``--max-seconds``, interleaved: different sentences and voices, as in a dubbing batch; ``--corpora
+ravdess_dev`` gives 2 sentences said over and over, the worst case for packing), written as WAV and
+analysed by one command (`lipsync analyze *.wav -o DIR`, no transcripts) in a fresh process: start-up,
+model loads, transcription (default path: ``auto``), alignment and writing all included. ``--long`` is one clip of
 the sample dialogue repeated to that length; ``--memory`` the same for the peak-memory run (30 minutes).
 Prints, per recogniser: best-of-``--runs`` wall seconds, the process's CPU seconds (user + system),
 x real time (audio seconds / wall seconds) and peak resident memory. The machine's load average is
@@ -28,16 +30,20 @@ RUNNER = ("import sys, resource; from lipsync.cli import main; rc = main(sys.arg
           "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)")
 
 
-def batch_files(n: int, folder: str) -> tuple[list[str], float]:
+def batch_files(n: int, folder: str, corpora=("cathy", "speechocean762"), max_seconds: float = 6.0):
     from lipsync.phonemes.audio import load_audio
     from lipsync.training.datasets import load_corpus
 
-    utts = load_corpus("ravdess_dev", "dev")
-    step = max(1, len(utts) // n)
+    lists = [load_corpus(c, "dev") for c in corpora]
+    order = [u for group in zip(*lists) for u in group] + [u for l in lists for u in l[min(map(len, lists)):]]
     paths, total = [], 0.0
-    for u in utts[::step][:n]:
+    for u in order:
+        if len(paths) >= n:
+            break
         a = load_audio(u.audio_path)
-        p = os.path.join(folder, u.id + ".wav")
+        if a.duration > max_seconds:
+            continue
+        p = os.path.join(folder, f"{len(paths):03d}_{u.id}.wav")
         sf.write(p, a.samples, a.sample_rate)
         paths.append(p)
         total += a.duration
@@ -85,6 +91,8 @@ def measure(label: str, audio_s: float, args: list[str], runs: int) -> None:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, default=160)
+    ap.add_argument("--corpora", nargs="+", default=["cathy", "speechocean762"], help="dev sets the lines come from")
+    ap.add_argument("--max-seconds", type=float, default=6.0, help="longest line in the batch")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--recognizer", nargs="+", default=["auto", "model"])
     ap.add_argument("--long", type=float, default=60.0, help="one clip of this many seconds (0: skip)")
@@ -93,8 +101,9 @@ def main(argv=None):
     print(f"bench_batch: {os.cpu_count()} CPU cores, load average {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as tmp:
         if a.files:
-            paths, total = batch_files(a.files, tmp)
-            print(f"batch: {len(paths)} files, {total:.0f} s of audio ({total / len(paths):.1f} s each)")
+            paths, total = batch_files(a.files, tmp, a.corpora, a.max_seconds)
+            print(f"batch: {len(paths)} files from {', '.join(a.corpora)} dev, {total:.0f} s of audio "
+                  f"({total / len(paths):.1f} s each)")
             for rec in a.recognizer:
                 measure(f"{rec}", total, ["analyze", *paths, "--recognizer", rec, "-q", "-o",
                                           os.path.join(tmp, "out_" + rec)], a.runs)

@@ -268,7 +268,8 @@ class Transcriber:
                 whisper_language(lang[clip0]) if lang[clip0] is not None else None)
             got, info, dropped = self._run(_window_samples(samples, pieces), code)
             placed = _place(pieces, got)
-            redo = sorted({p.clip for p, ws, slipped in placed if slipped or (not ws and p.end - p.start >= MIN_HEARD)})
+            redo = sorted({p.clip for p, ws, slipped in placed
+                           if slipped or (not ws and p.end - p.start >= MIN_HEARD)})
             if redo and len({p.clip for p in pieces}) > 1:
                 # Whisper lost its place among the packed lines (repeated lines do this): those clips alone
                 for c in redo:
@@ -278,8 +279,12 @@ class Transcriber:
                 lang[clip0], lang_p[clip0] = iso639_3(info.language), float(info.language_probability)
             for p, ws, _slipped in placed:
                 words[p.clip].extend(ws)
-            for seg_text in dropped:
-                warnings[clip0].append(f"ignored {seg_text!r}: it sounds like no speech (noise or music)")
+            for seg_text, t0, t1 in dropped:
+                p = _piece_at(pieces, 0.5 * (t0 + t1)) or pieces[0]
+                if p.clip not in redo:
+                    at = p.start + max(0.0, t0 - p.offset)
+                    warnings[p.clip].append(f"{at:.2f} s: ignored {seg_text!r}: it sounds like no speech (noise or "
+                                            "music)")
         if progress is not None:
             progress(1.0, "Transcribed")
         out = []
@@ -301,7 +306,7 @@ class Transcriber:
             if (seg.no_speech_prob > NO_SPEECH and seg.avg_logprob < LOW_LOGPROB) or \
                     compression_ratio(seg.text) > MAX_COMPRESSION:
                 if seg.text.strip():
-                    dropped.append(seg.text.strip())
+                    dropped.append((seg.text.strip(), float(seg.start), float(seg.end)))
                 continue
             for w in seg.words or []:
                 for part in words_of(w.word):

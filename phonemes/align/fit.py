@@ -238,4 +238,5 @@ def rest_outside(track: PhoneTrack, regions: list[tuple[float, float]]) -> Phone
     return track
 
 
-__all__ = ["fit_words", "word_gaps", "rest_outside", "align_by_region", "slice_posteriors", "MAX_GAP", "MIN_PROB", "REVIEW_CONFIDENCE"]
+__all__ = ["fit_words", "word_gaps", "rest_outside", "align_by_region", "slice_posteriors", "MAX_GAP", "MIN_PROB",
+           "REVIEW_CONFIDENCE"]
