@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import AudioError, Cancelled, TranscriptError
+from .errors import AudioError, Cancelled, RecognizerError, TranscriptError
 from .phonemes.audio import load_audio, rms_envelope
 from .phonemes.types import FRAME_HOP, Audio, PhoneTrack, Transcript, VisemeTrack
 from .phonemes.visemes import phones_to_visemes
@@ -118,10 +118,13 @@ def analyze(
             words = words_for(language, speech_model, notes)
         if words:
             t1 = time.perf_counter()
-            heard = words if isinstance(words, Transcript) else words.transcribe(
-                audio, progress=lambda f, m: step(0.05 + 0.4 * f, m), cancel=cancel)
+            try:
+                heard = words if isinstance(words, Transcript) else words.transcribe(
+                    audio, progress=lambda f, m: step(0.05 + 0.4 * f, m), cancel=cancel)
+            except RecognizerError as exc:  # e.g. a damaged speech model: the model's phones, and say why
+                notes.append(f"no words from the audio ({exc}); the model's phones are used")
             timings["words_s"] = time.perf_counter() - t1
-            if (language or "").lower() == "auto":
+            if heard is not None and (language or "").lower() == "auto":
                 language = heard.language
     if (language or "").lower() == "auto":
         language = "eng"
@@ -169,7 +172,6 @@ WORDS_ALIGNER = "model"
 def words_for(language: str, speech_model: str | None = None, notes: list | None = None):
     """A ``words.Transcriber`` for ``language`` when a speech model for it is installed, else None (the reason is
     appended to ``notes``: e.g. which model to download for a language the English-only ones cannot hear)."""
-    from .errors import RecognizerError
     from .phonemes import speech_models, words
 
     ok, why = speech_models.status()
