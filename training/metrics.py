@@ -189,6 +189,7 @@ class Tally:
         self.errors: list[np.ndarray] = []
         self.audio_s = self.wall_s = 0.0
         self.class_frames = {c: [0, 0] for c in CLASSES}  # reference frames, right within one film frame
+        self.class_exact = {c: [0, 0] for c in CLASSES}  # reference frames, right on the frame
         self.word_edits = self.ref_words = 0
 
     def add(self, ref, hyp, duration: float, wall_s: float = 0.0, ref_text: str | None = None,
@@ -198,6 +199,9 @@ class Tally:
         for c, (n, hit) in tolerant_class_hits(ref, hyp, duration).items():
             self.class_frames[c][0] += n
             self.class_frames[c][1] += hit
+        for c, (n, hit) in tolerant_class_hits(ref, hyp, duration, tol=0.0).items():
+            self.class_exact[c][0] += n
+            self.class_exact[c][1] += hit
         if ref_text is not None and hyp_text is not None:
             e, n = word_errors(ref_text, hyp_text)
             self.word_edits += e
@@ -223,5 +227,7 @@ class Tally:
             "acc5_tol": (sum(h for _, h in self.class_frames.values()) / self.frames) if self.frames else float("nan"),
             "balanced_tol": float(np.mean([h / n for n, h in self.class_frames.values() if n]))
             if any(n for n, _ in self.class_frames.values()) else float("nan"),
+            "balanced": float(np.mean([h / n for n, h in self.class_exact.values() if n]))
+            if any(n for n, _ in self.class_exact.values()) else float("nan"),
             "wer": self.word_edits / self.ref_words if self.ref_words else float("nan"),
         }
