@@ -125,7 +125,7 @@ def test_every_error_of_the_family_is_one_line(tmp_path, args, says):
 
 def test_transcribe_then_analyze_with_the_words(tmp_path):
     """`lipsync transcribe` writes NAME.txt (never over an existing one); analyze without a transcript uses the
-    words (recogniser auto), `--recognizer model` stays the model-only path."""
+    words (recogniser auto; `--recognizer model` staying the model-only path is in tests/phonemes/test_words.py)."""
     from lipsync.phonemes import speech_models
 
     if not speech_models.status()[0]:
@@ -146,5 +146,3 @@ def test_transcribe_then_analyze_with_the_words(tmp_path):
     proc = lipsync("analyze", str(a), str(b), "-o", str(tmp_path / "cues"))
     assert proc.stderr.count("words by tiny.en") == 2
     check_rhubarb(json.loads((tmp_path / "cues" / "line1.json").read_text()), sf.info(WAV).duration)
-    proc = lipsync("analyze", str(a), "--recognizer", "model", "-o", str(tmp_path / "m.json"))
-    assert "words by" not in proc.stderr and "(model)" in proc.stderr

@@ -69,6 +69,16 @@ def test_packed_batch_maps_words_back_to_their_clips(transcriber, sample):
         assert abs(t.words[0].start - one.words[0].start) < 0.3
 
 
+@needs_words
+def test_recognizer_model_stays_the_model_only_path(sample):
+    from lipsync.pipeline import analyze
+
+    r = analyze(sample.wav, recognizer="model")
+    assert r.heard is None and "words_s" not in r.timings and r.recognizer == "model"
+    r = analyze(sample.wav)  # auto: the words are heard and aligned
+    assert r.heard is not None and len(r.phones.words) >= 20
+
+
 def _signals():
     from lipsync.training import beds as B
 
