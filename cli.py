@@ -38,10 +38,58 @@ def _format_names():
 
 
 # ---------------------------------------------------------------- analyze
+BATCH_SECONDS = 240.0  # audio per packed transcription group in a batch (memory stays bounded)
+
+
+def _audio_groups(paths, transcripts, max_seconds=BATCH_SECONDS):
+    """(path, transcript, Audio or the LipSyncError reading it) in groups of at most ``max_seconds`` of audio."""
+    from .phonemes.audio import load_audio
+
+    group, total = [], 0.0
+    for path, transcript in zip(paths, transcripts):
+        try:
+            audio = load_audio(path)
+        except KNOWN_ERRORS as exc:
+            audio = exc
+        group.append((path, transcript, audio))
+        total += getattr(audio, "duration", 0.0)
+        if total >= max_seconds:
+            yield group
+            group, total = [], 0.0
+    if group:
+        yield group
+
+
+def _heard_words(transcriber, group):
+    """Words for every audio of ``group`` without a transcript, transcribed in packed windows: {index: Transcript}."""
+    from .phonemes.types import Audio
+
+    todo = [i for i, (_, t, a) in enumerate(group) if t is None and isinstance(a, Audio) and a.duration > 0]
+    if transcriber is None or not todo:
+        return {}
+    return dict(zip(todo, transcriber.transcribe_many([group[i][2] for i in todo])))
+
+
+def _transcripts_for(args, paths):
+    from .pipeline import read_transcript
+
+    out = []
+    for path in paths:
+        try:
+            if args.transcript == "auto":
+                cand = os.path.splitext(path)[0] + ".txt"
+                out.append(read_transcript(cand) if os.path.exists(cand) else None)
+            else:
+                out.append(read_transcript(args.transcript))
+        except KNOWN_ERRORS as exc:  # reported with its file, the others still run
+            out.append(exc)
+    return out
+
+
 def cmd_analyze(args) -> int:
     from .phonemes.formats import FORMATS, export
     from .phonemes.recognizers import get_recognizer
-    from .pipeline import analyze, read_transcript
+    from .pipeline import analyze, words_for
 
     fmt = FORMATS[args.format]
     many = len(args.audio) > 1
@@ -50,43 +98,91 @@ def cmd_analyze(args) -> int:
     if args.transcript not in (None, "auto") and many:
         raise UsageError("--transcript FILE takes one audio file; use --transcript auto for a batch "
                          "(each AUDIO.txt beside its audio file is used).")
-    rec = get_recognizer(args.recognizer, language=args.language)
+    language = args.language
+    notes: list[str] = []
+    transcripts = _transcripts_for(args, args.audio)
+    transcriber = None
+    if args.recognizer == "auto" and any(t is None for t in transcripts):
+        transcriber = words_for(language, args.speech_model, notes)
+    rec = get_recognizer(args.recognizer, language=language if language != "auto" else None)
+    for n in notes:
+        print(f"lipsync: note: {n}", file=sys.stderr)
     failures = 0
-    for path in args.audio:
-        try:
-            if args.transcript == "auto":
-                cand = os.path.splitext(path)[0] + ".txt"
-                transcript = read_transcript(cand) if os.path.exists(cand) else None
+    for group in _audio_groups(args.audio, transcripts):
+        heard = _heard_words(transcriber, group)
+        for i, (path, transcript, audio) in enumerate(group):
+            try:
+                for bad in (audio, transcript):
+                    if isinstance(bad, Exception):
+                        raise bad
+                t0 = time.perf_counter()
+                result = analyze(audio, transcript=transcript, recognizer=rec, language=language,
+                                 words=heard.get(i, transcriber if transcript is None else False))
+                text = export(args.format, result.phones, result.visemes, os.path.abspath(path))
+                wall = time.perf_counter() - t0
+            except KNOWN_ERRORS as exc:
+                print(f"lipsync: error: {path}: {exc}", file=sys.stderr)
+                failures += 1
+                continue
+            for w in result.phones.warnings:
+                print(f"lipsync: warning: {path}: {w}", file=sys.stderr)
+            if many:
+                out_dir = args.output or "."
+                os.makedirs(out_dir, exist_ok=True)
+                out = os.path.join(out_dir, os.path.splitext(os.path.basename(path))[0] + fmt.extension)
             else:
-                transcript = read_transcript(args.transcript)
-            t0 = time.perf_counter()
-            result = analyze(path, transcript=transcript, recognizer=rec, language=args.language)
-            text = export(args.format, result.phones, result.visemes, os.path.abspath(path))
-            wall = time.perf_counter() - t0
-        except KNOWN_ERRORS as exc:
-            print(f"lipsync: error: {path}: {exc}", file=sys.stderr)
-            failures += 1
-            continue
-        for w in result.phones.warnings:
-            print(f"lipsync: warning: {path}: {w}", file=sys.stderr)
-        if many:
-            out_dir = args.output or "."
-            os.makedirs(out_dir, exist_ok=True)
-            out = os.path.join(out_dir, os.path.splitext(os.path.basename(path))[0] + fmt.extension)
-        else:
-            out = args.output
-        if out:
-            os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-            with open(out, "w", encoding="utf-8") as f:
-                f.write(text)
-            if not args.quiet:
-                print(f"{path}: {result.duration:.2f} s of audio in {wall:.2f} s "
-                      f"({result.recognizer}{', transcript' if transcript else ''}) -> {out}", file=sys.stderr)
-        else:
-            sys.stdout.write(text)
+                out = args.output
+            if out:
+                os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+                with open(out, "w", encoding="utf-8") as f:
+                    f.write(text)
+                if not args.quiet:
+                    how = "transcript" if transcript else (f"words by {result.heard.model}" if result.heard else "")
+                    print(f"{path}: {result.duration:.2f} s of audio in {wall:.2f} s "
+                          f"({result.recognizer}{', ' + how if how else ''}) -> {out}", file=sys.stderr)
+            else:
+                sys.stdout.write(text)
     if failures:
         return EXIT_BAD_INPUT
     return 0
+
+
+# ---------------------------------------------------------------- transcribe
+def cmd_transcribe(args) -> int:
+    from .phonemes.types import Audio
+    from .phonemes.words import Transcriber, transcript_text
+
+    if args.output and os.path.exists(args.output) and not os.path.isdir(args.output):
+        raise UsageError(f"-o {args.output} is a file; -o names the folder the .txt files go into.")
+    transcriber = Transcriber(args.speech_model, args.language)
+    failures = 0
+    for group in _audio_groups(args.audio, [None] * len(args.audio)):
+        heard = _heard_words(transcriber, group)
+        for i, (path, _, audio) in enumerate(group):
+            folder = args.output or os.path.dirname(os.path.abspath(path))
+            out = os.path.join(folder, os.path.splitext(os.path.basename(path))[0] + ".txt")
+            if not isinstance(audio, Audio):
+                print(f"lipsync: error: {path}: {audio}", file=sys.stderr)
+                failures += 1
+                continue
+            if os.path.exists(out) and not args.force:
+                print(f"lipsync: error: {path}: {out} exists (perhaps a corrected transcript); it is kept. "
+                      "Use --force to replace it, or -o DIR to write elsewhere.", file=sys.stderr)
+                failures += 1
+                continue
+            t = heard.get(i)
+            text = transcript_text(t) if t is not None else ""
+            os.makedirs(folder, exist_ok=True)
+            with open(out, "w", encoding="utf-8") as f:
+                f.write(text)
+            for w in t.warnings if t is not None else ():
+                print(f"lipsync: warning: {path}: {w}", file=sys.stderr)
+            if not args.quiet:
+                lang = f", {t.language}" if t is not None and args.language == "auto" else ""
+                n = len(t.words) if t is not None else 0
+                print(f"{path}: {n} words ({transcriber.model.name}{lang}) -> {out}"
+                      + ("" if n else " (no speech heard: empty)"), file=sys.stderr)
+    return EXIT_BAD_INPUT if failures else 0
 
 
 # ---------------------------------------------------------------- animate / preview
@@ -161,19 +257,35 @@ def cmd_preview(args) -> int:
 
 # ---------------------------------------------------------------- models
 def cmd_models(args) -> int:
+    from .phonemes import speech_models
     from .phonemes.recognizers import available_recognizers
 
     if args.action == "list":
         for name, status in available_recognizers().items():
             print(f"{name:14s} {status}")
+        ok, why = speech_models.status()
+        print(f"{'words':14s} {why}")
+        for m in speech_models.installed_models():
+            kind = "multilingual" if m.multilingual else "English only"
+            print(f"  whisper {m.name:16s} {kind:13s} {m.origin:10s} {m.path}")
+        have = {m.name for m in speech_models.installed_models()}
+        print("  downloadable: " + ", ".join(n for n in speech_models.HUB_MODELS if n not in have)
+              + f" ({speech_models.DOWNLOAD_COMMAND} NAME)")
         return 0
     if args.action == "download":
+        if args.model == "whisper":
+            m = speech_models.download_model(args.name or speech_models.SUGGESTED_MULTILINGUAL,
+                                             progress=lambda f, msg: print(msg, file=sys.stderr))
+            print(f"speech model {m.name} ({'multilingual' if m.multilingual else 'English only'}) is in {m.path}")
+            return 0
         if args.model != "allosaurus":
-            raise UsageError(f"only allosaurus models are downloaded; {args.model!r} ships with Lip Sync or its package")
+            raise UsageError(f"only allosaurus and whisper models are downloaded; {args.model!r} ships with Lip Sync "
+                             "or its package")
         from .phonemes.recognizers.allosaurus import download_model
 
-        path = download_model(args.name)
-        print(f"allosaurus model {args.name} is in {path}")
+        name = args.name or "uni2005"
+        path = download_model(name)
+        print(f"allosaurus model {name} is in {path}")
         return 0
     raise UsageError(f"unknown models action {args.action}")
 
@@ -195,11 +307,29 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the spoken text (a UTF-8 file) for forced alignment; 'auto' uses AUDIO.txt beside each file")
     p.add_argument("--format", default="rhubarb-json", choices=_format_names(), help="output format (rhubarb-json)")
     p.add_argument("--recognizer", default="auto", choices=_recognizer_names(), help=_recognizer_help())
-    p.add_argument("--language", default="eng", help="ISO 639-3 language of the speech (eng)")
+    p.add_argument("--language", default="eng",
+                   help="ISO 639-3 language of the speech (eng); 'auto': detected by a multilingual speech model")
+    p.add_argument("--speech-model", metavar="NAME|FOLDER",
+                   help="speech model for the words when no transcript is given (recogniser auto): tiny.en "
+                        "(embedded, English) or a downloaded one (lipsync models list); default: tiny.en for "
+                        "English, else the smallest multilingual one installed")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="output file (one input) or folder (several inputs); default: standard output")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on standard error")
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("transcribe", help="audio -> the words heard (NAME.txt, to correct and reuse)",
+                       description="Recognise the words of each AUDIO with a speech model and write NAME.txt "
+                                   "beside it (or into -o DIR): correct names and typos, then run `lipsync analyze "
+                                   "--transcript auto`. An existing NAME.txt is never replaced without --force. "
+                                   "Nothing is downloaded: see `lipsync models list`.")
+    p.add_argument("audio", nargs="+", metavar="AUDIO", help="audio files (WAV, FLAC, OGG/Opus, MP3, ...; any rate)")
+    p.add_argument("-o", "--output", metavar="DIR", help="folder for the .txt files (default: beside each audio)")
+    p.add_argument("--language", default="eng", help="ISO 639-3 language (eng), or 'auto' (multilingual model)")
+    p.add_argument("--speech-model", metavar="NAME|FOLDER", help="tiny.en (embedded) or a downloaded model")
+    p.add_argument("--force", action="store_true", help="replace existing NAME.txt files")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on standard error")
+    p.set_defaults(func=cmd_transcribe)
 
     p = sub.add_parser("animate", help="keyframe a character in a .blend from audio",
                        description="The Generate Lip Sync button, headless: analyze AUDIO and write a new take "
@@ -226,12 +356,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="percent of the scene's resolution, 1-100 (50)")
     p.set_defaults(func=cmd_preview)
 
-    p = sub.add_parser("models", help="list recognisers and models; download allosaurus models",
-                       description="'list' shows each recogniser and whether it is ready; 'download allosaurus "
-                                   "[--name uni2005]' fetches allosaurus's pretrained model into your user data folder.")
+    p = sub.add_parser("models", help="list recognisers and models; download allosaurus and speech models",
+                       description="'list' shows each recogniser and speech model and whether it is ready; "
+                                   "'download allosaurus [--name uni2005]' fetches allosaurus's pretrained model, "
+                                   "'download whisper --name small' a Whisper speech model (tiny.en, base, small, "
+                                   "medium, large-v3, large-v3-turbo, distil-...; checked after download) into your "
+                                   "user data folder.")
     p.add_argument("action", choices=["list", "download"])
-    p.add_argument("model", nargs="?", default="allosaurus")
-    p.add_argument("--name", default="uni2005", help="allosaurus model name (uni2005)")
+    p.add_argument("model", nargs="?", default="allosaurus", choices=["allosaurus", "whisper"])
+    p.add_argument("--name", default=None, help="model name (allosaurus: uni2005; whisper: small)")
     p.set_defaults(func=cmd_models)
     return ap
 

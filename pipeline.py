@@ -1,8 +1,14 @@
 """The whole analysis, stage by stage, without Blender.
 
     audio file --load_audio--> Audio
-      --recogniser (model / pocketsphinx / allosaurus; transcript optional)--> PhoneTrack
+      [--words.Transcriber (no transcript, recogniser auto)--> Transcript: the words heard]
+      --recogniser (model / pocketsphinx / allosaurus; transcript or heard words optional)--> PhoneTrack
       --phones_to_visemes--> VisemeTrack (+ per-frame controls and loudness)
+
+Without a transcript and with the ``auto`` recogniser, a speech recogniser supplies the words
+(``phonemes.words``) and they are aligned like a script; where they do not fit the audio, free
+phone decoding takes over for that stretch (``align.fit``). Every path without a transcript
+rests (X) outside the stretches where voice-activity detection hears speech.
 
 ``rigging`` then turns the VisemeTrack into curves and keyframes. Every stage is
 a plain function of typed values (phonemes.types), so each can be swapped.
@@ -16,9 +22,9 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import AudioError, Cancelled, TranscriptError
+from .errors import AudioError, Cancelled, RecognizerError, TranscriptError
 from .phonemes.audio import load_audio, rms_envelope
-from .phonemes.types import FRAME_HOP, Audio, PhoneTrack, VisemeTrack
+from .phonemes.types import FRAME_HOP, Audio, PhoneTrack, Transcript, VisemeTrack
 from .phonemes.visemes import phones_to_visemes
 
 Progress = Callable[[float, str], None]
@@ -32,6 +38,7 @@ class Analysis:
     loudness: np.ndarray  # per FRAME_HOP frame, 0..1 (1 = loud speech)
     recognizer: str
     timings: dict[str, float] = field(default_factory=dict)
+    heard: Transcript | None = None  # the words a speech recogniser heard (no transcript given)
 
     @property
     def duration(self) -> float:
@@ -70,11 +77,19 @@ def analyze(
     language: str = "eng",
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    *,
+    words=None,
+    speech_model: str | None = None,
 ) -> Analysis:
     """Audio (a path or Audio) [+ transcript text] -> timed phones, visemes, controls, loudness.
 
     ``recognizer`` is a name (``phonemes.recognizers.RECOGNIZER_NAMES``) or a recogniser
     object (load it once and pass it in for batches).
+    ``words`` (used only without a transcript): None = automatic (the ``auto`` recogniser by name
+    uses a speech model when one is installed for ``language``), False = never (today's
+    model-only path), a ``words.Transcriber`` (loaded once for a batch) or a ``Transcript``
+    (words already recognised, e.g. packed for a batch). ``speech_model``: its name or folder.
+    ``language`` "auto" lets a multilingual speech model detect it (the phones use it too).
     Raises a ``LipSyncError`` (AudioError, TranscriptError, Cancelled, RecognizerError,
     AlignmentError, ...) with a message that says what to do.
     """
@@ -96,22 +111,47 @@ def analyze(
         raise TranscriptError("The transcript is empty. Type the spoken words, or leave the transcript out.")
     timings["load_s"] = time.perf_counter() - t0
 
-    step(0.1, "Loading recogniser")
+    notes: list[str] = []
+    heard = None
+    if transcript is None:
+        if words is None and recognizer == "auto":
+            words = words_for(language, speech_model, notes)
+        if words:
+            t1 = time.perf_counter()
+            try:
+                heard = words if isinstance(words, Transcript) else words.transcribe(
+                    audio, progress=lambda f, m: step(0.05 + 0.4 * f, m), cancel=cancel)
+            except RecognizerError as exc:  # e.g. a damaged speech model: the model's phones, and say why
+                notes.append(f"no words from the audio ({exc}); the model's phones are used")
+            timings["words_s"] = time.perf_counter() - t1
+            if heard is not None and (language or "").lower() == "auto":
+                language = heard.language
+    if (language or "").lower() == "auto":
+        language = "eng"
+        notes.append("the language was not detected (that needs a multilingual speech model with no transcript); "
+                     "English is assumed")
+
+    step(0.45 if heard is not None else 0.1, "Loading recogniser")
     t1 = time.perf_counter()
-    rec = get_recognizer(recognizer) if isinstance(recognizer, str) else recognizer
+    rec = get_recognizer(recognizer, language=language) if isinstance(recognizer, str) else recognizer
     timings["recognizer_load_s"] = time.perf_counter() - t1
 
-    step(0.2, f"Finding phones ({rec.name})")
+    step(0.5 if heard is not None else 0.2, f"Finding phones ({rec.name})")
     t2 = time.perf_counter()
     controls = None
     control_names: tuple[str, ...] = ()
-    if isinstance(rec, PosteriorRecognizer):
+    if heard is not None and heard.words:
+        phones, controls, control_names = _align_heard(rec, audio, heard, language, step)
+    elif isinstance(rec, PosteriorRecognizer):
         post = rec.posteriors(audio)
         step(0.6, "Decoding")
         phones = rec.recognize_posteriors(post, transcript=transcript, language=language, duration=audio.duration)
         controls, control_names = post.controls, tuple(post.control_names)
     else:
         phones = rec.recognize(audio, transcript=transcript, language=language)
+    if transcript is None:
+        _rest_outside_speech(phones, audio, heard)
+    phones.warnings[:0] = notes + (heard.warnings if heard is not None else [])
     timings["recognize_s"] = time.perf_counter() - t2
 
     step(0.85, "Choosing mouth shapes")
@@ -121,4 +161,66 @@ def analyze(
     loud = loudness_curve(audio)
     timings["total_s"] = time.perf_counter() - t0
     step(1.0, "Done")
-    return Analysis(audio, phones, visemes, loud, rec.name, timings)
+    return Analysis(audio, phones, visemes, loud, phones.recognizer or rec.name, timings, heard)
+
+
+# The aligner behind recognised words: "model" (the model's own forced alignment) or "fused" (the model's and
+# pocketsphinx's alignments combined, as with a script). See README "Accuracy and speed" for the measurement.
+WORDS_ALIGNER = "model"
+
+
+def words_for(language: str, speech_model: str | None = None, notes: list | None = None):
+    """A ``words.Transcriber`` for ``language`` when a speech model for it is installed, else None (the reason is
+    appended to ``notes``: e.g. which model to download for a language the English-only ones cannot hear)."""
+    from .phonemes import speech_models, words
+
+    ok, why = speech_models.status()
+    if not ok:
+        if notes is not None and speech_model:
+            notes.append(f"no words from the audio: {why}")
+        return None
+    try:
+        return words.Transcriber(speech_model, language)
+    except RecognizerError as exc:
+        if notes is not None:
+            notes.append(f"no words from the audio ({exc}); the model's phones are used meanwhile")
+        return None
+
+
+def _align_heard(rec, audio: Audio, heard: Transcript, language: str, step):
+    """Align the words heard like a script; free decoding where they do not fit. (phones, controls, names)."""
+    from .phonemes.align.fit import align_by_region, fit_words
+    from .phonemes.recognizers import PosteriorRecognizer
+    from .phonemes.recognizers.fused import FusedRecognizer
+
+    text = heard.text
+    if isinstance(rec, FusedRecognizer) and WORDS_ALIGNER == "model":
+        rec = rec.model
+    if not isinstance(rec, PosteriorRecognizer):
+        return rec.recognize(audio, transcript=text, language=language), None, ()
+    post = rec.posteriors(audio)
+    step(0.65, "Aligning the words")
+    free = rec.recognize_posteriors(post, transcript=None, language=language, duration=audio.duration)
+    if isinstance(rec, FusedRecognizer):  # pocketsphinx aligns the whole clip's audio: one alignment
+        forced = rec.recognize_posteriors(post, transcript=text, language=language, duration=audio.duration)
+    else:  # stretch by stretch of speech: bounded memory and time on long clips
+        forced = align_by_region(post, heard.words, heard.speech or [(0.0, audio.duration)],
+                                 lambda p, t, d: rec.recognize_posteriors(p, transcript=t, language=language,
+                                                                          duration=d), free, audio.duration)
+        forced.recognizer = rec.name
+    track = fit_words(forced, free, post, heard.words)
+    return track, post.controls, tuple(post.control_names)
+
+
+def _rest_outside_speech(phones: PhoneTrack, audio: Audio, heard: Transcript | None) -> None:
+    """No transcript: rest wherever voice-activity detection hears no speech (noise, music, breath)."""
+    from .phonemes import words
+    from .phonemes.align.fit import rest_outside
+
+    if heard is not None:
+        regions = heard.speech
+    elif words.vad_available():
+        regions = words.speech_regions(audio)
+    else:
+        return
+    rest_outside(phones, regions)

@@ -35,6 +35,7 @@ class Job:
     warnings: list = field(default_factory=list)
     review_threshold: float = 0.5
     exclude: list = field(default_factory=list)  # meshes of the character left out (names; Mapping panel)
+    speech_model: str | None = None  # for the words when there is no transcript (None: the default)
 
 
 # ---------------------------------------------------------------- validation
@@ -132,6 +133,43 @@ def check_readable(path: str) -> None:
                        "it to WAV or FLAC (e.g. `ffmpeg -i INPUT output.wav`) and try again.")
 
 
+def dialogue_source(scene, strip=None, filepath=None, start_frame=None, fps=None):
+    """(audio path, strip name or '', StripTiming or None for a file, start frame) of the panel's dialogue
+    (or the given strip / file), checked readable. Raises LipSyncError."""
+    props = scene.lipsync
+    fps = strips_mod.scene_fps(scene.render) if fps is None else fps
+    timing = None
+    strip_name = ""
+    if bool(filepath) or (strip is None and props.source == "FILE"):
+        path = filepath if filepath else props.audio_path
+        if not path:
+            raise LipSyncError("No audio file chosen. Pick the dialogue file in the Lip Sync panel, or set the "
+                               "source to Sound Strip.")
+        path = strips_mod.resolve_path(path, None, bpy.path.abspath)
+        if not os.path.isfile(path):
+            raise LipSyncError(f"Audio file not found: {path}. Check the path and try again.")
+        start = int(start_frame if start_frame is not None else props.file_start_frame)
+    else:
+        s = strips_mod.find_sound_strip(scene, strip if strip is not None else props.strip)
+        path = strips_mod.strip_audio_path(s)
+        timing = strips_mod.strip_timing(s, fps)
+        start = int(round(timing.frame_final_start))
+        strip_name = s.name
+    check_readable(path)
+    return path, strip_name, timing, start
+
+
+def speech_model_preference() -> str | None:
+    """The speech model chosen in the add-on's preferences (None: the default for the language)."""
+    from .preferences import ROOT_PACKAGE
+
+    try:
+        name = bpy.context.preferences.addons[ROOT_PACKAGE].preferences.speech_model
+    except (KeyError, AttributeError):
+        return None
+    return name if name and name != "DEFAULT" else None
+
+
 def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=None, recognizer=None,
                 settings=None, take_name=None, start_frame=None) -> Job:
     """Validate everything that can be checked before the (slow) analysis. Raises LipSyncError."""
@@ -148,25 +186,7 @@ def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=Non
     char = obj.lipsync  # per-character: mapping and animator controls
     mapping, preset = resolve_mapping(obj, char)
     fps = strips_mod.scene_fps(scene.render)
-    use_file = bool(filepath) or (strip is None and props.source == "FILE")
-    timing = None
-    strip_name = ""
-    if use_file:
-        path = filepath if filepath else props.audio_path
-        if not path:
-            raise LipSyncError("No audio file chosen. Pick the dialogue file in the Lip Sync panel, or set the "
-                               "source to Sound Strip.")
-        path = strips_mod.resolve_path(path, None, bpy.path.abspath)
-        if not os.path.isfile(path):
-            raise LipSyncError(f"Audio file not found: {path}. Check the path and try again.")
-        start = int(start_frame if start_frame is not None else props.file_start_frame)
-    else:
-        s = strips_mod.find_sound_strip(scene, strip if strip is not None else props.strip)
-        path = strips_mod.strip_audio_path(s)
-        timing = strips_mod.strip_timing(s, fps)
-        start = int(round(timing.frame_final_start))
-        strip_name = s.name
-    check_readable(path)
+    path, strip_name, timing, start = dialogue_source(scene, strip, filepath, start_frame, fps)
     if transcript is None:
         transcript = read_transcript(props)
     if settings is None:
@@ -179,7 +199,8 @@ def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=Non
         take_name = strip_name or os.path.splitext(os.path.basename(path))[0]
     return Job(scene.name, obj.name, path, fps, timing, start, transcript, recognizer or props.recognizer,
                props.language or "eng", settings, take_name, mapping, preset, strip_name,
-               review_threshold=float(props.review_threshold), exclude=left_out_meshes(obj))
+               review_threshold=float(props.review_threshold), exclude=left_out_meshes(obj),
+               speech_model=speech_model_preference())
 
 
 def left_out_meshes(obj) -> list[str]:
@@ -196,7 +217,8 @@ def analyze_job(job: Job, progress=None, cancel=None):
                            "Lip Sync and click 'Install Dependencies'.") from exc
     try:
         return pipeline.analyze(job.audio_path, transcript=job.transcript, recognizer=job.recognizer,
-                                language=job.language, progress=progress, cancel=cancel)
+                                language=job.language, progress=progress, cancel=cancel,
+                                speech_model=job.speech_model)
     except ImportError as exc:
         if not _recognizer_package(exc, job.recognizer):
             raise LipSyncError(f"A Python package is missing ({exc.name or exc}). Open Edit -> Preferences -> "

@@ -58,7 +58,9 @@ class LIPSYNC_PT_main(_LipSyncPanel, bpy.types.Panel):
             layout.prop(props, "audio_path")
             layout.prop(props, "file_start_frame")
 
-        layout.prop(props, "transcript_source")
+        row = layout.row(align=True)
+        row.prop(props, "transcript_source")
+        row.operator("lipsync.transcribe", text="Transcribe", icon="TEXT")
         if props.transcript_source == "TEXT":
             layout.prop(props, "transcript_text")
         elif props.transcript_source == "FILE":

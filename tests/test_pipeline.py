@@ -41,9 +41,11 @@ def test_model_analysis_keeps_the_mouth_controls():
 def test_the_default_is_the_shipped_model():
     """With torch, the shipped weights and pocketsphinx installed (what the set-up installs), the default
     recogniser is the model fused with pocketsphinx: never a silent fall back to pocketsphinx alone."""
-    a = analyze(WAV)
-    assert a.recognizer == "fused"
+    a = analyze(WAV)  # no script: the speech model's words, aligned by our model
+    assert a.recognizer == "model" and len(a.phones.words) >= 20
     assert a.visemes.control_names == CONTROLS  # the model's mouth controls came along
+    with open(os.path.join(ROOT, "sample_scenes", "dialogue.txt"), encoding="utf-8") as f:
+        assert analyze(WAV, transcript=f.read()).recognizer == "fused"  # a script: model + pocketsphinx
 
 
 def test_cancel_stops_before_recognition():

@@ -8,7 +8,12 @@ Phone lists are (start, end, phone) rows or TimedPhone objects, phones in IPA.
   frame (shape A) inside them (widened by ``tol``); precision = share of the
   hypothesis's closed-lips runs that touch a reference M/B/P (same tolerance);
 - boundary error: for each reference phone boundary, the distance to the
-  nearest hypothesis boundary (seconds).
+  nearest hypothesis boundary (seconds);
+- tolerant 5-class accuracy (:func:`tolerant_class_hits`): a frame counts as right when
+  the hypothesis's class occurs in the reference within ``tol`` (default one film frame
+  at 24 fps) of it; balanced accuracy = the mean over the 5 classes of that share;
+- word error rate (:func:`word_errors`): substitutions + deletions + insertions over
+  reference words, after lower-casing, dropping punctuation and spelling out numbers.
 """
 from __future__ import annotations
 
@@ -54,6 +59,66 @@ def viseme_accuracy(ref, hyp, duration: float, hop: float = FRAME_HOP) -> dict:
     rc, hc = to_classes(r), to_classes(h)
     return {"frames": n, "acc9": float(np.mean(r == h)), "acc5": float(np.mean(rc == hc)),
             "correct9": int(np.sum(r == h)), "correct5": int(np.sum(rc == hc))}
+
+
+FILM_FRAME = 1.0 / 24.0
+CLASSES = ("closed", "lip-to-teeth", "rounded", "open", "narrow")
+
+
+def tolerant_class_hits(ref, hyp, duration: float, hop: float = FRAME_HOP, tol: float = FILM_FRAME) -> dict:
+    """Per visual class: reference frames, and those whose hypothesis class occurs in the reference within
+    ``tol`` seconds (sum the counts over clips)."""
+    n = max(1, int(round(duration / hop)))
+    rc, hc = to_classes(frame_visemes(ref, n, hop)), to_classes(frame_visemes(hyp, n, hop))
+    k = int(round(tol / hop))
+    ok = rc == hc
+    for d in range(1, k + 1):
+        ok[d:] |= hc[d:] == rc[:-d]
+        ok[:-d] |= hc[:-d] == rc[d:]
+    return {c: (int(np.sum(rc == c)), int(np.sum(ok & (rc == c)))) for c in CLASSES}
+
+
+_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen " \
+        "seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def _spell(n: int) -> str:
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10 - 2] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    if n < 1000:
+        return _ONES[n // 100] + " hundred" + ("" if n % 100 == 0 else " " + _spell(n % 100))
+    if n < 1_000_000:
+        return _spell(n // 1000) + " thousand" + ("" if n % 1000 == 0 else " " + _spell(n % 1000))
+    return str(n)
+
+
+def normalize_words(text: str) -> list[str]:
+    """Lower-case words without punctuation, numbers spelt out (for a fair word error rate)."""
+    import re
+
+    out = []
+    for tok in re.findall(r"[a-z0-9']+", (text or "").lower().replace("-", " ")):
+        tok = tok.strip("'")
+        if tok.isdigit():
+            out.extend(_spell(int(tok)).split())
+        elif tok:
+            out.append(tok)
+    return out
+
+
+def word_errors(ref_text: str, hyp_text: str) -> tuple[int, int]:
+    """(edit distance in words, reference words) between two texts (normalised by :func:`normalize_words`)."""
+    r, h = normalize_words(ref_text), normalize_words(hyp_text)
+    d = np.arange(len(h) + 1)
+    for i in range(1, len(r) + 1):
+        prev, d = d, np.empty_like(d)
+        d[0] = i
+        for j in range(1, len(h) + 1):
+            d[j] = min(prev[j] + 1, d[j - 1] + 1, prev[j - 1] + (r[i - 1] != h[j - 1]))
+    return int(d[len(h)]), len(r)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -123,10 +188,24 @@ class Tally:
         self.ref = self.ref_hit = self.hyp = self.hyp_good = 0
         self.errors: list[np.ndarray] = []
         self.audio_s = self.wall_s = 0.0
+        self.class_frames = {c: [0, 0] for c in CLASSES}  # reference frames, right within one film frame
+        self.class_exact = {c: [0, 0] for c in CLASSES}  # reference frames, right on the frame
+        self.word_edits = self.ref_words = 0
 
-    def add(self, ref, hyp, duration: float, wall_s: float = 0.0):
+    def add(self, ref, hyp, duration: float, wall_s: float = 0.0, ref_text: str | None = None,
+            hyp_text: str | None = None):
         a = viseme_accuracy(ref, hyp, duration)
         b = bilabial_closure(ref, hyp, duration)
+        for c, (n, hit) in tolerant_class_hits(ref, hyp, duration).items():
+            self.class_frames[c][0] += n
+            self.class_frames[c][1] += hit
+        for c, (n, hit) in tolerant_class_hits(ref, hyp, duration, tol=0.0).items():
+            self.class_exact[c][0] += n
+            self.class_exact[c][1] += hit
+        if ref_text is not None and hyp_text is not None:
+            e, n = word_errors(ref_text, hyp_text)
+            self.word_edits += e
+            self.ref_words += n
         self.frames += a["frames"]
         self.c9 += a["correct9"]
         self.c5 += a["correct5"]
@@ -145,4 +224,10 @@ class Tally:
             "closure_precision": self.hyp_good / self.hyp if self.hyp else float("nan"),
             "boundary_median_ms": be["median_ms"], "within20": be["within20"], "within50": be["within50"],
             "rtf": self.wall_s / self.audio_s if self.audio_s else float("nan"),
+            "acc5_tol": (sum(h for _, h in self.class_frames.values()) / self.frames) if self.frames else float("nan"),
+            "balanced_tol": float(np.mean([h / n for n, h in self.class_frames.values() if n]))
+            if any(n for n, _ in self.class_frames.values()) else float("nan"),
+            "balanced": float(np.mean([h / n for n, h in self.class_exact.values() if n]))
+            if any(n for n, _ in self.class_exact.values()) else float("nan"),
+            "wer": self.word_edits / self.ref_words if self.ref_words else float("nan"),
         }

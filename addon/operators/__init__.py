@@ -4,10 +4,12 @@
 - ``character``: the character's mapping (detect, add / remove bindings) and animation style;
 - ``takes``: switch takes, jump to review stretches, clear review markers;
 - ``preview``: render the preview video;
-- ``batch``: Generate All (every strip onto its character) and choosing a strip's character.
+- ``batch``: Generate All (every strip onto its character) and choosing a strip's character;
+- ``transcribe``: the words of the dialogue into a Text datablock; speech-model downloads.
 """
-from . import batch, character, generate, preview, takes
+from . import batch, character, generate, preview, takes, transcribe
 
-classes = (*generate.classes, *takes.classes, *character.classes, *preview.classes, *batch.classes)
+classes = (*generate.classes, *takes.classes, *character.classes, *preview.classes, *batch.classes,
+           *transcribe.classes)
 
 __all__ = ["classes"]

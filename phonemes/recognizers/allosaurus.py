@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import threading
 from argparse import Namespace
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 from ..align import spikes_to_segments
 from ..audio import resample, rms_envelope
 from ..phoneset import normalize
+from ..speech_models import models_root
 from ..types import SIL, Audio, FramePosteriors, PhoneTrack, TimedPhone, TimedWord
 from .base import Recognizer, RecognizerError
 
@@ -39,17 +39,8 @@ __all__ = [
 
 
 def models_dir() -> Path:
-    """Per-user folder for allosaurus models (``LIPSYNC_MODELS_DIR`` overrides)."""
-    env = os.environ.get("LIPSYNC_MODELS_DIR")
-    if env:
-        base = Path(env)
-    elif sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "lipsync" / "models"
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support" / "lipsync" / "models"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "lipsync" / "models"
-    return base / "allosaurus"
+    """Per-user folder for allosaurus models (``LIPSYNC_MODELS_DIR`` overrides; see ``speech_models.models_root``)."""
+    return models_root() / "allosaurus"
 
 
 def _is_model(path: Path) -> bool:

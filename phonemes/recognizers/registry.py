@@ -6,7 +6,8 @@ Python packages it needs (what the add-on's Install Dependencies provides), a ``
 that says whether it can run here and why not, and a ``build(**options)`` factory:
 
 - ``auto``: ``fused`` when the model (torch + weights) and pocketsphinx are both
-  available, else ``model``, else ``pocketsphinx``;
+  available, else ``model``, else ``pocketsphinx``; with no transcript, ``pipeline.analyze``
+  first has a speech model (``phonemes.words``) supply the words when one is installed;
 - ``model``: our torch model (``model.ModelRecognizer``);
 - ``pocketsphinx``: the English model inside the PyPI pocketsphinx package;
 - ``allosaurus``: universal phone recogniser (many languages), once its model has been
@@ -85,8 +86,10 @@ def _build_auto(language: str | None = None, **options):
 
 REGISTRY: dict[str, RecognizerInfo] = {info.name: info for info in (
     RecognizerInfo("auto", "Auto", "The best recogniser that is installed (model + pocketsphinx, the model, or "
-                   "pocketsphinx)", (), _auto_status, _build_auto),
-    RecognizerInfo("model", "Neural Model", "The shipped audio-to-viseme model (needs torch)", ("torch",),
+                   "pocketsphinx); without a transcript, a speech model's words aligned by the model when one "
+                   "is installed", (), _auto_status, _build_auto),
+    RecognizerInfo("model", "Neural Model", "The shipped audio-to-viseme model alone (needs torch; no words stage: "
+                   "the fastest)", ("torch",),
                    model.status, _build_model),
     RecognizerInfo("pocketsphinx", "PocketSphinx", "CMU PocketSphinx phone recogniser / aligner (English)",
                    ("pocketsphinx",), pocketsphinx.status, _build_pocketsphinx),

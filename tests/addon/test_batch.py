@@ -334,7 +334,8 @@ def test_missing_package_is_a_recognizer_error_only_for_a_recognizers_package(mo
     from lipsync.addon import jobs
     from lipsync.errors import LipSyncError, RecognizerError, failure_message
 
-    job = SimpleNamespace(audio_path="x.wav", transcript=None, recognizer="pocketsphinx", language="eng")
+    job = SimpleNamespace(audio_path="x.wav", transcript=None, recognizer="pocketsphinx", language="eng",
+                          speech_model=None)
     for missing, recognizer_error in (("pocketsphinx", True), ("soundfile", False)):
         def analyze(*a, **kw):
             raise ImportError(f"No module named '{missing}'", name=missing)

@@ -49,6 +49,8 @@ SCRIPT = textwrap.dedent(r"""
             return PhoneTrack([TimedPhone(a, b, ph, c, wd) for a, b, ph, wd, c in PHONES[w]], audio.duration, recognizer="fake",
                               warnings=list(WARN[w]))
 
+    from lipsync.phonemes import words as words_stage
+    words_stage.vad_available = lambda: False  # the fake phones stand as given (no voice-activity gate on the noise)
     real_get = recognizers.get_recognizer
     # every recogniser name gets the fake one, except while mode["real"] is set
     recognizers.get_recognizer = lambda name="auto", **kw: real_get(name, **kw) if mode.get("real") else FakeRecognizer()

@@ -69,8 +69,9 @@ def test_menu_entries_and_what_each_needs():
                    "allosaurus": ("Allosaurus", ("allosaurus", "torch")),
                    "fused": ("Model + PocketSphinx", ("torch", "pocketsphinx"))}
     d = {n: i.description for n, i in REGISTRY.items()}
-    assert d["auto"] == ("The best recogniser that is installed (model + pocketsphinx, the model, or pocketsphinx)")
-    assert d["model"] == "The shipped audio-to-viseme model (needs torch)"
+    assert d["auto"] == ("The best recogniser that is installed (model + pocketsphinx, the model, or pocketsphinx); "
+                         "without a transcript, a speech model's words aligned by the model when one is installed")
+    assert d["model"] == "The shipped audio-to-viseme model alone (needs torch; no words stage: the fastest)"
     assert d["pocketsphinx"] == "CMU PocketSphinx phone recogniser / aligner (English)"
     assert d["allosaurus"] == "Universal phone recogniser, any language (needs its model downloaded)"
     assert d["fused"] == ("With a transcript: the model's and PocketSphinx's alignments combined where they agree "
