@@ -1,4 +1,4 @@
-"""The ``lipsync`` command line: analyze audio, animate a .blend, render a preview, manage models.
+"""The ``lipsync`` command line: analyze audio, run a dubbing batch, animate a .blend, render a preview, manage models.
 
 Run ``lipsync COMMAND --help`` for each command's options.
 """
@@ -89,12 +89,15 @@ def _transcripts_for(args, paths):
 def cmd_analyze(args) -> int:
     from .phonemes.formats import FORMATS, export
     from .phonemes.recognizers import get_recognizer
+    from .outputs import check_output, write_text
     from .pipeline import analyze, words_for
 
     fmt = FORMATS[args.format]
     many = len(args.audio) > 1
     if many and args.output and os.path.exists(args.output) and not os.path.isdir(args.output):
         raise UsageError(f"-o {args.output} is a file; with several inputs -o names a folder.")
+    if args.output and not many:
+        check_output(args.output)  # before the analysis: say now that it cannot be written
     if args.transcript not in (None, "auto") and many:
         raise UsageError("--transcript FILE takes one audio file; use --transcript auto for a batch "
                          "(each AUDIO.txt beside its audio file is used).")
@@ -133,9 +136,7 @@ def cmd_analyze(args) -> int:
             else:
                 out = args.output
             if out:
-                os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-                with open(out, "w", encoding="utf-8") as f:
-                    f.write(text)
+                write_text(out, text)  # whole or not at all
                 if not args.quiet:
                     how = "transcript" if transcript else (f"words by {result.heard.model}" if result.heard else "")
                     print(f"{path}: {result.duration:.2f} s of audio in {wall:.2f} s "
@@ -149,6 +150,7 @@ def cmd_analyze(args) -> int:
 
 # ---------------------------------------------------------------- transcribe
 def cmd_transcribe(args) -> int:
+    from .outputs import write_text
     from .phonemes.types import Audio
     from .phonemes.words import Transcriber, transcript_text
 
@@ -172,9 +174,11 @@ def cmd_transcribe(args) -> int:
                 continue
             t = heard.get(i)
             text = transcript_text(t) if t is not None else ""
-            os.makedirs(folder, exist_ok=True)
-            with open(out, "w", encoding="utf-8") as f:
-                f.write(text)
+            if text:
+                write_text(out, text)  # whole or not at all
+            else:  # no speech heard: an empty file says so (atomic_output refuses empty results)
+                os.makedirs(folder, exist_ok=True)
+                open(out, "w", encoding="utf-8").close()
             for w in t.warnings if t is not None else ():
                 print(f"lipsync: warning: {path}: {w}", file=sys.stderr)
             if not args.quiet:
@@ -201,15 +205,16 @@ def _add_settings_options(p):
     try:
         from dataclasses import fields
 
-        from .rigging.settings import AnimSettings
+        from .rigging.settings import RANGES, AnimSettings
     except ImportError:
         return
     g = p.add_argument_group("animator controls (default: the character's own, saved in the .blend; "
-                             "factory defaults in parentheses)")
+                             "factory defaults in parentheses, ranges in brackets)")
     for f in fields(AnimSettings):
         default = getattr(AnimSettings(), f.name)
         typ = type(default)
-        helptext = (f.metadata.get("help", "") if f.metadata else "") + f" ({default})"
+        rng = f" [{RANGES[f.name][0]:g} to {RANGES[f.name][1]:g}]" if f.name in RANGES else ""
+        helptext = (f.metadata.get("help", "") if f.metadata else "") + f" ({default}){rng}"
         opt = "--" + f.name.replace("_", "-")
         if typ is bool:
             g.add_argument(opt, dest="set_" + f.name, action=argparse.BooleanOptionalAction, default=None, help=helptext)
@@ -220,10 +225,15 @@ def _add_settings_options(p):
 
 
 def cmd_animate(args) -> int:
-    from .addon.headless import animate_file
+    from .outputs import check_output
     from .pipeline import read_transcript
 
     overrides = _setting_overrides(args)
+    check_output(args.output)
+    if not os.path.isfile(args.audio):
+        raise UsageError(f"Audio file not found: {os.path.abspath(args.audio)}. Check the path.")
+    from .addon.headless import animate_file
+
     transcript = read_transcript(args.transcript) if args.transcript else None
     info = animate_file(args.blend, args.audio, args.object, args.output, transcript=transcript,
                         recognizer=args.recognizer, setting_overrides=overrides,
@@ -241,6 +251,9 @@ def cmd_animate(args) -> int:
 
 
 def cmd_preview(args) -> int:
+    from .outputs import check_output
+
+    check_output(args.output)
     from .addon.headless import preview_file
 
     frames = None
@@ -253,6 +266,35 @@ def cmd_preview(args) -> int:
     out = preview_file(args.blend, args.output, engine=args.engine, scale=args.resolution, frame_range=frames)
     print(f"preview: {out}", file=sys.stderr)
     return 0
+
+
+# ---------------------------------------------------------------- batch
+def cmd_batch(args) -> int:
+    from . import batch
+
+    if args.workers < 1:
+        raise UsageError(f"--workers must be 1 or more, not {args.workers}.")
+    if args.scheduler and args.workers > 1:
+        raise UsageError("--workers runs local processes and --scheduler a cluster's workers; give one of them.")
+    overrides = _setting_overrides(args)
+    # one torch thread per worker unless told otherwise: parallelism comes from the workers, and the model's
+    # small GRU steps lose more to thread hand-offs than they gain (bench/bench_batch.py: 1253 lines/min
+    # with one thread, 36 with two, on a shared 2-core machine)
+    threads = args.threads if args.threads is not None else 1
+    opts = batch.Options(recognizer=args.recognizer, settings=overrides or None, threads=threads)
+    t0 = time.perf_counter()
+    results = batch.run_batch(args.manifest, options=opts, default_format=args.format, language=args.language,
+                              output_dir=args.output_dir, force=args.force, workers=args.workers,
+                              scheduler=args.scheduler,
+                              progress=lambda n: batch.Progress(n, sys.stderr, quiet=args.quiet))
+    wall = time.perf_counter() - t0
+    if args.report:
+        batch.write_report(args.report, results)
+    print(batch.summary_table(results, wall), file=sys.stderr)
+    failed = [r for r in results if r.status == "failed"]
+    for r in failed:
+        print(f"lipsync: {r.label} failed: {r.reason}", file=sys.stderr)
+    return EXIT_FAILED if failed else 0
 
 
 # ---------------------------------------------------------------- models
@@ -284,8 +326,8 @@ def cmd_models(args) -> int:
         from .phonemes.recognizers.allosaurus import download_model
 
         name = args.name or "uni2005"
-        path = download_model(name)
-        print(f"allosaurus model {name} is in {path}")
+        path = download_model(name, sha256=args.sha256)
+        print(f"allosaurus model {name} is in {path} (SHA-256 checked)")
         return 0
     raise UsageError(f"unknown models action {args.action}")
 
@@ -331,6 +373,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on standard error")
     p.set_defaults(func=cmd_transcribe)
 
+    p = sub.add_parser("batch", help="run a dubbing manifest (CSV): cues or animated scenes, resumable",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Run every line of MANIFEST.csv: columns audio (required), transcript, language, "
+                                   "blend, object, output (relative paths are relative to the manifest). A line "
+                                   "with blend and object writes an animated copy of the scene; the others write "
+                                   "mouth cues (format from the output's extension, else --format). Lines whose "
+                                   "output is newer than their inputs are skipped (--force redoes them); a bad line "
+                                   "is reported and the rest are done; exit status 1 if any line failed.",
+                       epilog="example manifest:\n  audio,transcript,language,blend,object,output\n"
+                              "  fr/001.wav,fr/001.txt,fra,,,cues/001.json\n"
+                              "  fr/002.wav,,fra,shots/sh010.blend,Head,shots/sh010_fr.blend\n\n"
+                              "on a Dask cluster: lipsync batch lines.csv --scheduler tcp://HOST:8786 "
+                              "(the workers need Lip Sync installed and the same paths)")
+    p.add_argument("manifest", metavar="MANIFEST.csv")
+    p.add_argument("--format", default="rhubarb-json", choices=_format_names(),
+                   help="cue format when a line's output has no known extension (rhubarb-json)")
+    p.add_argument("--recognizer", default="auto", choices=_recognizer_names(), help=_recognizer_help())
+    p.add_argument("--language", default="eng", help="language of lines without one (eng)")
+    p.add_argument("-o", "--output-dir", metavar="DIR", help="folder for lines without an output (the manifest's)")
+    p.add_argument("--force", action="store_true", help="redo lines whose output is up to date")
+    p.add_argument("--workers", type=int, default=1, metavar="N", help="local worker processes (1: this process)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="a Dask distributed scheduler (e.g. tcp://render-farm:8786): run the lines on its workers")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="torch threads per worker (1; parallelism comes from --workers or the cluster)")
+    p.add_argument("--report", metavar="FILE.csv", help="also write one row per line: status, output, reason")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress, only failures and the summary")
+    _add_settings_options(p)
+    p.set_defaults(func=cmd_batch)
+
     p = sub.add_parser("animate", help="keyframe a character in a .blend from audio",
                        description="The Generate Lip Sync button, headless: analyze AUDIO and write a new take "
                                    "(action) on OBJECT, saved as a new .blend (the input is not modified).")
@@ -361,10 +433,13 @@ def build_parser() -> argparse.ArgumentParser:
                                    "'download allosaurus [--name uni2005]' fetches allosaurus's pretrained model, "
                                    "'download whisper --name small' a Whisper speech model (tiny.en, base, small, "
                                    "medium, large-v3, large-v3-turbo, distil-...; checked after download) into your "
-                                   "user data folder.")
+                                   "user data folder; allosaurus archives are checked against their recorded SHA-256 "
+                                   "sum (or --sha256) before they are unpacked.")
     p.add_argument("action", choices=["list", "download"])
     p.add_argument("model", nargs="?", default="allosaurus", choices=["allosaurus", "whisper"])
     p.add_argument("--name", default=None, help="model name (allosaurus: uni2005; whisper: small)")
+    p.add_argument("--sha256", metavar="SUM", default=None,
+                   help="the archive's SHA-256 from a source you trust, for a model without a recorded sum")
     p.set_defaults(func=cmd_models)
     return ap
 

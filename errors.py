@@ -33,6 +33,18 @@ class G2PError(LipSyncError, ValueError):
     """Text that cannot be turned into phones (empty, or a language without a G2P)."""
 
 
+class ManifestError(UsageError):
+    """A batch manifest that cannot be read as a whole (no ``audio`` column, not a CSV)."""
+
+
+class OutputError(LipSyncError):
+    """An output path that cannot be written (a file where a folder should be, no permission)."""
+
+
+class BlendFileError(LipSyncError):
+    """A .blend file that cannot be opened (missing, corrupt, truncated, not a .blend)."""
+
+
 class FormatError(LipSyncError, ValueError):
     """An interchange file (cues, phones, TextGrid) that cannot be read or written."""
 
@@ -44,6 +56,10 @@ class TextGridError(FormatError):
 # ---------------------------------------------------------------- analysis
 class RecognizerError(LipSyncError, RuntimeError):
     """A recogniser that cannot run here (missing package or model)."""
+
+
+class DownloadError(RecognizerError):
+    """A model download that failed, or whose SHA-256 sum is not the recorded one (the file is deleted)."""
 
 
 class ModelError(RecognizerError):
@@ -121,7 +137,8 @@ def failure_message(exc: BaseException, doing: str = "running") -> str:
 
 
 __all__ = [
-    "LipSyncError", "UsageError", "AudioError", "TranscriptError", "G2PError", "FormatError", "TextGridError",
-    "RecognizerError", "ModelError", "AlignmentError", "Cancelled", "SettingsError", "MappingError", "RigError",
-    "StripError", "PreviewError", "failure_message", "report_to", "ANOTHER_RECOGNIZER",
+    "LipSyncError", "UsageError", "ManifestError", "OutputError", "BlendFileError", "AudioError", "TranscriptError",
+    "G2PError", "FormatError", "TextGridError",
+    "RecognizerError", "DownloadError", "ModelError", "AlignmentError", "Cancelled", "SettingsError", "MappingError",
+    "RigError", "StripError", "PreviewError", "failure_message", "report_to", "ANOTHER_RECOGNIZER",
 ]

@@ -9,6 +9,9 @@ Without a transcript and with the ``auto`` recogniser, a speech recogniser suppl
 (``phonemes.words``) and they are aligned like a script; where they do not fit the audio, free
 phone decoding takes over for that stretch (``align.fit``). Every path without a transcript
 rests (X) outside the stretches where voice-activity detection hears speech.
+A clip longer than ``chunk_seconds + overlap_seconds`` (130 s by default) is read as an
+``AudioSource`` and analysed window by window (``phonemes.chunked``), so memory stays bounded
+whatever its length.
 
 ``rigging`` then turns the VisemeTrack into curves and keyframes. Every stage is
 a plain function of typed values (phonemes.types), so each can be swapped.
@@ -23,7 +26,8 @@ from typing import Callable
 import numpy as np
 
 from .errors import AudioError, Cancelled, RecognizerError, TranscriptError
-from .phonemes.audio import load_audio, rms_envelope
+from .phonemes.audio import ArraySource, AudioSource, load_audio, open_audio, rms_envelope
+from .phonemes.chunked import DEFAULT_CHUNK, DEFAULT_OVERLAP, analyze_long, needs_chunking
 from .phonemes.types import FRAME_HOP, Audio, PhoneTrack, Transcript, VisemeTrack
 from .phonemes.visemes import phones_to_visemes
 
@@ -32,7 +36,7 @@ Progress = Callable[[float, str], None]
 
 @dataclass
 class Analysis:
-    audio: Audio
+    audio: Audio | AudioSource  # an AudioSource for a long clip (its samples were never all in memory)
     phones: PhoneTrack
     visemes: VisemeTrack
     loudness: np.ndarray  # per FRAME_HOP frame, 0..1 (1 = loud speech)
@@ -60,7 +64,11 @@ def read_transcript(path_or_text: str | None) -> str | None:
 
 def loudness_curve(audio: Audio, hop: float = FRAME_HOP) -> np.ndarray:
     """Frame loudness scaled so typical loud speech is 1.0 (silence stays near 0)."""
-    rms = rms_envelope(audio, hop=hop)
+    return scale_loudness(rms_envelope(audio, hop=hop))
+
+
+def scale_loudness(rms: np.ndarray) -> np.ndarray:
+    """Frame RMS -> 0..1, 1 at the 95th percentile of the voiced frames."""
     if rms.size == 0:
         return rms
     voiced = rms[rms > 1e-4]
@@ -71,7 +79,7 @@ def loudness_curve(audio: Audio, hop: float = FRAME_HOP) -> np.ndarray:
 
 
 def analyze(
-    source: str | Audio,
+    source: str | Audio | AudioSource,
     transcript: str | None = None,
     recognizer="auto",
     language: str = "eng",
@@ -80,8 +88,10 @@ def analyze(
     *,
     words=None,
     speech_model: str | None = None,
+    chunk_seconds: float = DEFAULT_CHUNK,
+    overlap_seconds: float = DEFAULT_OVERLAP,
 ) -> Analysis:
-    """Audio (a path or Audio) [+ transcript text] -> timed phones, visemes, controls, loudness.
+    """Audio (a path, Audio or AudioSource) [+ transcript text] -> timed phones, visemes, controls, loudness.
 
     ``recognizer`` is a name (``phonemes.recognizers.RECOGNIZER_NAMES``) or a recogniser
     object (load it once and pass it in for batches).
@@ -90,6 +100,9 @@ def analyze(
     model-only path), a ``words.Transcriber`` (loaded once for a batch) or a ``Transcript``
     (words already recognised, e.g. packed for a batch). ``speech_model``: its name or folder.
     ``language`` "auto" lets a multilingual speech model detect it (the phones use it too).
+    A clip longer than ``chunk_seconds + overlap_seconds`` runs window by window
+    (``phonemes.chunked``; the same result as the whole clip away from the seams between
+    windows); its words are heard window by window too (``words.transcribe_source``).
     Raises a ``LipSyncError`` (AudioError, TranscriptError, Cancelled, RecognizerError,
     AlignmentError, ...) with a message that says what to do.
     """
@@ -104,7 +117,19 @@ def analyze(
     timings = {}
     t0 = time.perf_counter()
     step(0.0, "Loading audio")
-    audio = source if isinstance(source, Audio) else load_audio(source)
+    if isinstance(source, Audio):
+        audio = source
+        if needs_chunking(audio.duration, chunk_seconds, overlap_seconds):
+            audio = ArraySource(audio)
+    else:
+        src = source if isinstance(source, AudioSource) else open_audio(source)
+        if needs_chunking(src.duration, chunk_seconds, overlap_seconds):
+            audio = src
+        else:
+            # a short clip is read whole, as it always was (an in-memory source is already whole)
+            audio = src.load() if isinstance(src, ArraySource) or not isinstance(source, (str, os.PathLike)) \
+                else load_audio(source)
+    long_clip = isinstance(audio, AudioSource)
     if audio.duration <= 0:
         raise AudioError(f"{audio.source or 'The audio'} has no samples.")
     if transcript is not None and not transcript.strip():
@@ -118,9 +143,16 @@ def analyze(
             words = words_for(language, speech_model, notes)
         if words:
             t1 = time.perf_counter()
+            hear = lambda f, m: step(0.05 + 0.4 * f, m)  # noqa: E731
             try:
-                heard = words if isinstance(words, Transcript) else words.transcribe(
-                    audio, progress=lambda f, m: step(0.05 + 0.4 * f, m), cancel=cancel)
+                if isinstance(words, Transcript):
+                    heard = words
+                elif long_clip:
+                    from .phonemes.words import transcribe_source
+
+                    heard = transcribe_source(words, audio, progress=hear, cancel=cancel)
+                else:
+                    heard = words.transcribe(audio, progress=hear, cancel=cancel)
             except RecognizerError as exc:  # e.g. a damaged speech model: the model's phones, and say why
                 notes.append(f"no words from the audio ({exc}); the model's phones are used")
             timings["words_s"] = time.perf_counter() - t1
@@ -136,11 +168,25 @@ def analyze(
     rec = get_recognizer(recognizer, language=language) if isinstance(recognizer, str) else recognizer
     timings["recognizer_load_s"] = time.perf_counter() - t1
 
-    step(0.5 if heard is not None else 0.2, f"Finding phones ({rec.name})")
+    start = 0.5 if heard is not None else 0.2
+    step(start, f"Finding phones ({rec.name})")
     t2 = time.perf_counter()
     controls = None
     control_names: tuple[str, ...] = ()
-    if heard is not None and heard.words:
+    loud = None
+    if long_clip:
+        text = transcript if transcript is not None else (heard.text if heard is not None and heard.words else None)
+        script = None
+        if text is not None:
+            from .phonemes.g2p import text_to_phones
+
+            script = text_to_phones(text, language)
+        long = analyze_long(audio, rec, script, language, chunk_seconds, overlap_seconds,
+                            step=lambda f, m: step(start + (0.8 - start) * f, f"Finding phones ({rec.name}), {m}"))
+        phones, controls, control_names = long.phones, long.controls, long.control_names
+        loud = scale_loudness(long.rms)
+        timings["windows"] = long.windows
+    elif heard is not None and heard.words:
         phones, controls, control_names = _align_heard(rec, audio, heard, language, step)
     elif isinstance(rec, PosteriorRecognizer):
         post = rec.posteriors(audio)
@@ -158,7 +204,8 @@ def analyze(
     visemes = phones_to_visemes(phones)
     visemes.controls, visemes.control_names = controls, control_names
     visemes.source = audio.source
-    loud = loudness_curve(audio)
+    if loud is None:
+        loud = loudness_curve(audio)
     timings["total_s"] = time.perf_counter() - t0
     step(1.0, "Done")
     return Analysis(audio, phones, visemes, loud, phones.recognizer or rec.name, timings, heard)
@@ -212,7 +259,7 @@ def _align_heard(rec, audio: Audio, heard: Transcript, language: str, step):
     return track, post.controls, tuple(post.control_names)
 
 
-def _rest_outside_speech(phones: PhoneTrack, audio: Audio, heard: Transcript | None) -> None:
+def _rest_outside_speech(phones: PhoneTrack, audio: Audio | AudioSource, heard: Transcript | None) -> None:
     """No transcript: rest wherever voice-activity detection hears no speech (noise, music, breath)."""
     from .phonemes import words
     from .phonemes.align.fit import rest_outside
@@ -220,7 +267,8 @@ def _rest_outside_speech(phones: PhoneTrack, audio: Audio, heard: Transcript | N
     if heard is not None:
         regions = heard.speech
     elif words.vad_available():
-        regions = words.speech_regions(audio)
+        regions = (words.speech_regions_source(audio) if isinstance(audio, AudioSource)
+                   else words.speech_regions(audio))
     else:
         return
     rest_outside(phones, regions)

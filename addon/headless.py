@@ -8,7 +8,8 @@ import os
 
 import bpy
 
-from ..errors import LipSyncError
+from ..errors import BlendFileError, LipSyncError
+from ..outputs import atomic_output, check_output
 from .jobs import analyze_job, apply_job, prepare_job
 from .preview import render_preview
 
@@ -23,8 +24,15 @@ def _ensure_registered() -> None:
 def _open(blend_path: str) -> None:
     path = os.path.abspath(os.fspath(blend_path))
     if not os.path.isfile(path):
-        raise LipSyncError(f"Blend file not found: {path}. Check the path.")
-    bpy.ops.wm.open_mainfile(filepath=path, load_ui=False)
+        raise BlendFileError(f"Blend file not found: {path}. Check the path.")
+    try:
+        bpy.ops.wm.open_mainfile(filepath=path, load_ui=False)
+    except RuntimeError as exc:  # Blender's "Error: ..." for a damaged, truncated or foreign file
+        said = " ".join(str(exc).replace("Error:", "").split())
+        raise BlendFileError(
+            f"Could not open {os.path.basename(path)} as a Blender scene: it is damaged, incomplete or not a .blend "
+            f"file (Blender says: {said}). Re-save it from Blender, or use a backup such as "
+            f"{os.path.basename(path)}1.") from exc
     _ensure_registered()
 
 
@@ -43,7 +51,7 @@ def _strip_playing(scene, audio_path: str):
 
 
 def animate_file(blend_path, audio_path, object_name, out_path, transcript=None, recognizer="auto",
-                 settings=None, review_threshold=None, setting_overrides=None) -> dict:
+                 settings=None, review_threshold=None, setting_overrides=None, language=None) -> dict:
     """Open ``blend_path``, lip-sync ``object_name`` to ``audio_path`` as a new take, save to ``out_path``.
 
     When a sound strip of the scene plays ``audio_path`` its timing (start, trims, offset)
@@ -55,9 +63,12 @@ def animate_file(blend_path, audio_path, object_name, out_path, transcript=None,
     range, phones, recogniser, warnings, ``review``: the stretches below
     ``review_threshold`` (default: the scene's, 0.5) as dicts with frame_start,
     frame_end, words, phones, confidence, label, notes; they are also timeline
-    markers ``LS review N (object)`` in the saved file). Raises ``errors.LipSyncError``
-    (importable without bpy) with a message that says what to do.
+    markers ``LS review N (object)`` in the saved file). ``recognizer``: a name or a recogniser
+    loaded once (a batch); ``language`` (ISO 639-3): the dialogue's language (default: the scene's).
+    The output is written whole or not at all (``outputs.atomic_output``). Raises
+    ``errors.LipSyncError`` (importable without bpy) with a message that says what to do.
     """
+    out_path = check_output(out_path)  # before the (slow) analysis: say now that it cannot be written
     _open(blend_path)
     scene = bpy.context.scene
     if object_name not in bpy.data.objects:
@@ -69,6 +80,8 @@ def animate_file(blend_path, audio_path, object_name, out_path, transcript=None,
         if not 0.0 <= float(review_threshold) <= 1.0:
             raise LipSyncError(f"Review threshold {review_threshold} is outside 0..1; use e.g. 0.5.")
         scene.lipsync.review_threshold = float(review_threshold)
+    if language:
+        scene.lipsync.language = str(language)
     if settings is None and setting_overrides:
         import dataclasses
 
@@ -104,9 +117,9 @@ def animate_file(blend_path, audio_path, object_name, out_path, transcript=None,
     scene.lipsync.target = bpy.data.objects[object_name]
     summary = apply_job(job, analysis)
     summary["added_strip"] = added_strip
-    out_path = os.path.abspath(os.fspath(out_path))
-    os.makedirs(os.path.dirname(out_path) or ".", exist_ok=True)
-    bpy.ops.wm.save_as_mainfile(filepath=out_path, copy=True, relative_remap=True)
+    with atomic_output(out_path) as tmp:  # a kill mid-save leaves no half-written scene at out_path
+        os.remove(tmp)  # Blender would keep the placeholder as a .blend1 backup
+        bpy.ops.wm.save_as_mainfile(filepath=tmp, copy=True, relative_remap=True)
     summary["output"] = out_path
     return summary
 
@@ -133,6 +146,7 @@ def preview_file(blend_path, out_path, engine="WORKBENCH", scale=50, frame_face=
     """Render ``frame_range`` (first, last; default: the scene's frame range) of ``blend_path`` to ``out_path``
     (.mp4, H.264 + AAC with the scene's sound strips) at ``scale`` percent of the scene's resolution, framed on
     the lip-synced character. Returns the written path."""
+    out_path = check_output(out_path)
     _open(blend_path)
     scene = bpy.context.scene
     target = _guess_target(scene)

@@ -5,6 +5,12 @@ The command line (``addon.headless``) runs exactly what the button runs:
 worker thread for the modal operator) -> ``apply_job`` (keys via
 ``rigging.blender.takes.generate_take`` on the main thread; the take's phones and
 confidences are stored for review).
+
+The analysis can take minutes while the animator keeps working, so ``prepare_job`` keeps a
+snapshot (which file, scene, character, frame rate and sound strip the job is for) and
+``apply_job`` writes nothing unless they are unchanged (:func:`check_unchanged`): a target that
+was deleted or renamed, a file that was reloaded or replaced, a new frame rate or a moved strip
+ends the job with a message that says what changed.
 """
 import os
 from dataclasses import dataclass, field
@@ -25,7 +31,7 @@ class Job:
     timing: StripTiming | None  # None for a plain file until its duration is known
     start_frame: int  # for FILE sources: the scene frame where the file starts
     transcript: str | None
-    recognizer: str
+    recognizer: object  # a name (phonemes.recognizers.RECOGNIZER_NAMES) or a recogniser loaded once (batches)
     language: str
     settings: object  # rigging.settings.AnimSettings
     take_name: str
@@ -36,6 +42,7 @@ class Job:
     review_threshold: float = 0.5
     exclude: list = field(default_factory=list)  # meshes of the character left out (names; Mapping panel)
     speech_model: str | None = None  # for the words when there is no transcript (None: the default)
+    snapshot: dict = field(default_factory=dict)  # what apply_job checks is unchanged (check_unchanged)
 
 
 # ---------------------------------------------------------------- validation
@@ -200,12 +207,53 @@ def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=Non
     return Job(scene.name, obj.name, path, fps, timing, start, transcript, recognizer or props.recognizer,
                props.language or "eng", settings, take_name, mapping, preset, strip_name,
                review_threshold=float(props.review_threshold), exclude=left_out_meshes(obj),
-               speech_model=speech_model_preference())
+               speech_model=speech_model_preference(),
+               snapshot={"file": bpy.data.filepath, "scene": scene.as_pointer(), "object": obj.as_pointer()})
 
 
 def left_out_meshes(obj) -> list[str]:
     """Names of the character's meshes the animator left out in the Mapping panel (``obj.lipsync.left_out``)."""
     return [item.object.name for item in obj.lipsync.left_out if item.object is not None]
+
+
+def _same_datablock(collection, name: str, pointer: int | None, what: str, again: str):
+    """The datablock ``name`` of ``collection`` if it is still the one at ``pointer``; else LipSyncError saying
+    whether it was renamed or is gone (deleted, or the file was reloaded)."""
+    found = collection.get(name)
+    if pointer is None or (found is not None and found.as_pointer() == pointer):
+        if found is None:
+            raise LipSyncError(f"The {what} '{name}' was deleted while Lip Sync was running.{again}")
+        return found
+    renamed = next((d for d in collection if d.as_pointer() == pointer), None)
+    if renamed is not None:
+        raise LipSyncError(f"The {what} '{name}' was renamed to '{renamed.name}' while Lip Sync was running.{again}")
+    if what == "scene":
+        raise LipSyncError(f"The file was reloaded (or the scene '{name}' deleted) while Lip Sync was running.{again}")
+    raise LipSyncError(f"The {what} '{name}' was deleted while Lip Sync was running.{again}")
+
+
+def check_unchanged(job: Job):
+    """(scene, target) of ``job`` when the file, scene, target, frame rate and strip are as ``prepare_job``
+    found them; else LipSyncError saying what changed (nothing has been written)."""
+    again = " Nothing was written; run Generate Lip Sync again."
+    snap = job.snapshot
+    if snap and bpy.data.filepath != snap["file"]:
+        raise LipSyncError(f"Another file was opened while Lip Sync was running.{again}")
+    scene = _same_datablock(bpy.data.scenes, job.scene_name, snap.get("scene"), "scene", again)
+    obj = _same_datablock(bpy.data.objects, job.object_name, snap.get("object"), "target", again)
+    fps = strips_mod.scene_fps(scene.render)
+    if abs(fps - job.fps) > 1e-6:
+        raise LipSyncError(f"The frame rate changed ({job.fps:g} -> {fps:g} fps) while Lip Sync was running; the "
+                           f"keys would land on the wrong frames.{again}")
+    if job.strip_name:
+        strip = next((s for s in strips_mod.sound_strips(scene) if s.name == job.strip_name), None)
+        if strip is None:
+            raise LipSyncError(f"The sound strip '{job.strip_name}' was deleted or renamed while Lip Sync was "
+                               f"running.{again}")
+        if job.timing is not None and strips_mod.strip_timing(strip, fps) != job.timing:
+            raise LipSyncError(f"The sound strip '{job.strip_name}' was moved or trimmed while Lip Sync was "
+                               f"running.{again}")
+    return scene, obj
 
 
 def analyze_job(job: Job, progress=None, cancel=None):
@@ -223,17 +271,20 @@ def analyze_job(job: Job, progress=None, cancel=None):
         if not _recognizer_package(exc, job.recognizer):
             raise LipSyncError(f"A Python package is missing ({exc.name or exc}). Open Edit -> Preferences -> "
                                "Add-ons -> Lip Sync and click 'Install Dependencies'.") from exc
-        raise RecognizerError(f"The '{job.recognizer}' recogniser needs a Python package that is missing "
-                              f"({exc.name or exc}). Open Edit -> Preferences -> Add-ons -> Lip Sync and click "
-                              "'Install Dependencies', or choose another recogniser.") from exc
+        name = getattr(job.recognizer, "name", job.recognizer)
+        raise RecognizerError(f"The '{name}' recogniser needs a Python package that is missing ({exc.name or exc}). "
+                              "Open Edit -> Preferences -> Add-ons -> Lip Sync and click 'Install Dependencies', "
+                              "or choose another recogniser.") from exc
 
 
-def _recognizer_package(exc: ImportError, recognizer: str) -> bool:
-    """Whether the missing module is one a recogniser needs (torch, pocketsphinx, ...), not another package."""
+def _recognizer_package(exc: ImportError, recognizer) -> bool:
+    """Whether the missing module is one a recogniser needs (torch, pocketsphinx, ...), not another package.
+    ``recognizer``: a registry name or a Recognizer instance."""
     from ..phonemes.recognizers.registry import REGISTRY
 
     top = (exc.name or "").partition(".")[0]
-    info = REGISTRY.get((recognizer or "auto").lower())
+    name = getattr(recognizer, "name", recognizer) or "auto"
+    info = REGISTRY.get(str(name).lower())
     needed = set(info.packages) if info is not None and info.packages else {
         p for i in REGISTRY.values() for p in i.packages}
     return not top or top in needed
@@ -243,10 +294,7 @@ def apply_job(job: Job, analysis) -> dict:
     """Write the take on the main thread (rigging.blender.takes.generate_take). Returns a summary dict."""
     from ..rigging.blender import takes as rtakes
 
-    scene = bpy.data.scenes.get(job.scene_name)
-    obj = bpy.data.objects.get(job.object_name)
-    if scene is None or obj is None:
-        raise LipSyncError("The scene or the target was deleted while Lip Sync was running; run it again.")
+    scene, obj = check_unchanged(job)
     timing = job.timing or strips_mod.file_timing(job.fps, job.start_frame, analysis.duration)
     # Keys only where the dialogue is heard. With an active take this makes the new take a copy of it with
     # just this range regenerated (other lines of dialogue and hand edits elsewhere stay); a first take on an

@@ -9,6 +9,12 @@ kept across extension updates), which ``register()`` puts on ``sys.path``.
 ``tools/build_extension.py --download-wheels`` can alternatively bundle the
 light ones as manifest wheels.
 
+Supply chain: pip installs exactly the versions in ``constraints.txt`` (shipped beside this
+module, written by ``tools/pin_dependencies.py`` from the environment the tests ran in), and
+numpy stays Blender's own (pinned to its version for the install). An offline studio points
+**Wheels Folder** at wheels it downloaded once (``pip download``, see the README): pip then
+installs from that folder only (``--no-index --find-links``) and nothing goes to the network.
+
 What each package is for (``DEPENDENCIES``) and whether it imports is shown in
 the preferences and, when something needed is missing, in the panel.
 """
@@ -26,6 +32,8 @@ from ..phonemes.recognizers.registry import REGISTRY as RECOGNIZERS
 
 # The add-on's own package ("bl_ext.<repo>.lip_sync" inside Blender): its preferences and user folder.
 ROOT_PACKAGE = __package__.rpartition(".")[0] or __package__
+
+CONSTRAINTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "constraints.txt")
 
 # module name -> (pip requirement, what it is for, required?)
 DEPENDENCIES = {
@@ -90,12 +98,17 @@ def missing_message(status: dict[str, bool] | None = None) -> str:
             "and click 'Install Dependencies'.")
 
 
-def pip_command(target: str, requirements: list[str], constraints: str | None = None) -> list[str]:
+def pip_command(target: str, requirements: list[str], constraints: str | list[str] | None = None,
+                wheels_dir: str | None = None) -> list[str]:
+    """The pip command Install Dependencies runs: the shipped pins (``CONSTRAINTS``) plus ``constraints``
+    (Blender's numpy); from ``wheels_dir`` only when given (offline), else from PyPI (torch's CPU index)."""
     cmd = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-           "--upgrade", "--target", target]
-    if constraints:
-        cmd += ["--constraint", constraints]
-    if any(r.startswith("torch") for r in requirements) and sys.platform != "darwin":
+           "--upgrade", "--target", target, "--constraint", CONSTRAINTS]
+    for c in ([constraints] if isinstance(constraints, str) else (constraints or [])):
+        cmd += ["--constraint", c]
+    if wheels_dir:
+        cmd += ["--no-index", "--find-links", wheels_dir]
+    elif any(r.startswith("torch") for r in requirements) and sys.platform != "darwin":
         # The CPU build: the default Linux/Windows wheels pull gigabytes of CUDA libraries.
         cmd += ["--extra-index-url", "https://download.pytorch.org/whl/cpu"]
     return cmd + requirements
@@ -129,9 +142,20 @@ class LIPSYNC_OT_install_dependencies(bpy.types.Operator):
     _log = None
 
     def _start(self, context):
-        if not bpy.app.online_access:
+        prefs = context.preferences.addons[ROOT_PACKAGE].preferences if ROOT_PACKAGE in \
+            context.preferences.addons else None
+        wheels = bpy.path.abspath(prefs.wheels_dir) if prefs is not None and prefs.wheels_dir else ""
+        if wheels and not os.path.isdir(wheels):
+            self.report({"ERROR"}, f"The wheels folder {wheels} does not exist. Choose the folder you downloaded the "
+                                   "wheels into (see the README), or clear it to install from the internet.")
+            return None
+        if not wheels and not bpy.app.online_access:
             self.report({"ERROR"}, "Blender is set to work offline. Allow online access in Preferences -> System -> "
-                                   "Network, then click Install Dependencies again.")
+                                   "Network, or set Wheels Folder to wheels downloaded beforehand, then click "
+                                   "Install Dependencies again.")
+            return None
+        if not os.path.isfile(CONSTRAINTS):
+            self.report({"ERROR"}, f"The list of pinned versions ({CONSTRAINTS}) is missing; reinstall the extension.")
             return None
         reqs = requirements_to_install(self.include_torch)
         if not reqs:
@@ -150,7 +174,7 @@ class LIPSYNC_OT_install_dependencies(bpy.types.Operator):
         except ImportError:
             pass
         self._log = tempfile.NamedTemporaryFile("w+", prefix="lipsync_pip_", suffix=".log", delete=False)
-        cmd = pip_command(target, reqs, constraints)
+        cmd = pip_command(target, reqs, constraints, wheels_dir=wheels or None)
         return subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT)
 
     def _finish(self, context, rc):
@@ -254,6 +278,9 @@ class LIPSYNC_AP_preferences(bpy.types.AddonPreferences):
     download_model: bpy.props.EnumProperty(
         name="Download", items=hub_model_items,
         description="A Whisper model to download (small and larger hear other languages; bigger is slower)")
+    wheels_dir: bpy.props.StringProperty(
+        name="Wheels Folder", subtype="DIR_PATH", default="",
+        description="Install from wheels downloaded beforehand (offline studios; see the README), not the internet")
 
     def draw(self, context):
         layout = self.layout
@@ -272,7 +299,8 @@ class LIPSYNC_AP_preferences(bpy.types.AddonPreferences):
         row = layout.row()
         op = row.operator(LIPSYNC_OT_install_dependencies.bl_idname, icon="IMPORT")
         op.include_torch = True
-        layout.label(text=f"Installs into: {deps_dir()}")
+        layout.prop(self, "wheels_dir")
+        layout.label(text=f"Installs into: {deps_dir()} (exact versions from constraints.txt)")
         if status.get("faster_whisper"):
             try:
                 draw_speech_models(layout, self)

@@ -21,22 +21,20 @@ from ..rigging import settings as rig_settings
 from ..rigging.settings import AnimSettings
 
 
-# name -> (label, min, max, description); ranges mirror AnimSettings.validate().
+# name -> description (tooltip); labels and ranges are rigging.settings.CONTROLS (what validate() checks).
 UI = {
-    "lead_frames": ("Lead (Anticipation)", -10.0, 10.0, "Frames the mouth reaches each shape before the sound"),
-    "min_hold_frames": ("Minimum Hold", 0.0, 12.0, "Every mouth shape is held at least this many frames "
-                                                  "(M/B/P closures are never dropped)"),
-    "step": ("Step (On Ones/Twos)", 1, 4, "1 = animate on ones, 2 = on twos (keys every 2nd frame), 3 = on threes"),
-    "intensity": ("Intensity", 0.0, 2.0, "Exaggeration: 1 = as detected, above 1 pushes shapes further, "
-                                         "below 1 is subtler"),
-    "jaw_lips_balance": ("Jaw / Lips Balance", -1.0, 1.0, "-1 = all jaw, 0 = neutral, +1 = all lips"),
-    "smoothing": ("Smoothing (Co-articulation)", 0.0, 1.0, "How much neighbouring shapes blend into each other"),
-    "loudness_opening": ("Loudness Opening", 0.0, 1.0, "How much the jaw opening follows the loudness"),
-    "rest_after_pause": ("Rest After Pause (s)", 0.0, 10.0, "Pauses longer than this return to the rest pose"),
-    "ensure_closure": ("Ensure Closure", None, None, "Lips fully close for at least one frame on every M, B, P"),
-    "simplify_tolerance": ("Simplify Tolerance", 0.0, 0.5, "Keys are thinned until the curve is within this error "
-                                                           "of the full-rate curve (0 = key every frame)"),
-    "interpolation": ("Interpolation", None, None, "Smooth (Bezier), stepped (Constant, 2D look) or Linear keys"),
+    "lead_frames": "Frames the mouth reaches each shape before the sound",
+    "min_hold_frames": "Every mouth shape is held at least this many frames (M/B/P closures are never dropped)",
+    "step": "1 = animate on ones, 2 = on twos (keys every 2nd frame), 3 = on threes",
+    "intensity": "Exaggeration: 1 = as detected, above 1 pushes shapes further, below 1 is subtler",
+    "jaw_lips_balance": "-1 = all jaw, 0 = neutral, +1 = all lips",
+    "smoothing": "How much neighbouring shapes blend into each other",
+    "loudness_opening": "How much the jaw opening follows the loudness",
+    "rest_after_pause": "Pauses longer than this return to the rest pose",
+    "ensure_closure": "Lips fully close for at least one frame on every M, B, P",
+    "simplify_tolerance": "Keys are thinned until the curve is within this error of the full-rate curve "
+                          "(0 = key every frame)",
+    "interpolation": "Smooth (Bezier), stepped (Constant, 2D look) or Linear keys",
 }
 ENUM_ITEMS = {
     "interpolation": getattr(rig_settings, "INTERPOLATIONS", ("BEZIER", "CONSTANT", "LINEAR")),
@@ -54,7 +52,8 @@ def _field_type(f, hints):
 
 
 def _make_property(f, hints):
-    label, lo, hi, desc = UI.get(f.name, (f.name.replace("_", " ").title(), None, None, ""))
+    label, lo, hi, _unit = rig_settings.CONTROLS.get(f.name, (f.name.replace("_", " ").title(), None, None, ""))
+    desc = UI.get(f.name, "")
     t = _field_type(f, hints)
     default = f.default if f.default is not dataclasses.MISSING else (
         f.default_factory() if f.default_factory is not dataclasses.MISSING else None)

@@ -1,16 +1,22 @@
-"""Speed and memory of the whole `lipsync analyze` command: a batch of short lines, one 60 s clip, 30 minutes.
+"""Lines per minute of `lipsync batch` on a dubbing manifest: one worker, local workers, a Dask LocalCluster.
 
-    .venv/bin/python bench/bench_batch.py [--files 160] [--runs 3] [--recognizer auto model] [--long 60] [--memory 1800]
+    .venv/bin/python bench/bench_batch.py [--lines 100] [--recognizer model] [--transcripts]
+        [--configs 1 2 cluster2] [--threads N]
 
-The batch is ``--files`` short dev lines (default: cathy and speechocean762 dev utterances of at most
-``--max-seconds``, interleaved: different sentences and voices, as in a dubbing batch; ``--corpora
-ravdess_dev`` gives 2 sentences said over and over, the worst case for packing), written as WAV and
-analysed by one command (`lipsync analyze *.wav -o DIR`, no transcripts) in a fresh process: start-up,
-model loads, transcription (default path: ``auto``), alignment and writing all included. ``--long`` is one clip of
-the sample dialogue repeated to that length; ``--memory`` the same for the peak-memory run (30 minutes).
-Prints, per recogniser: best-of-``--runs`` wall seconds, the process's CPU seconds (user + system),
-x real time (audio seconds / wall seconds) and peak resident memory. The machine's load average is
-printed before each run (colleagues share the cores).
+Builds ``--lines`` dialogue lines (cuts of 2.5 to 4.5 s from the sample dialogue, a script each when
+``--transcripts``) and a manifest of cue lines, then runs the real command line once per
+configuration, ``--force`` so every line is analysed:
+
+- ``1``: this process (``--workers 1``);
+- ``N``: N local worker processes (``--workers N``);
+- ``clusterN``: a Dask ``LocalCluster`` of N single-threaded worker processes on this machine
+  (``--scheduler``); the cluster is started before the clock starts, as a studio's is already up.
+
+Every worker runs one torch thread (the batch default) unless ``--threads`` says otherwise.
+
+Prints wall seconds, lines per minute, audio seconds per wall second, the CPU seconds the run cost
+(this process's children: not the cluster's workers, which are reported as "-"), and the load
+average before each run (the machine is shared: compare runs made at similar load).
 """
 from __future__ import annotations
 
@@ -26,95 +32,81 @@ import numpy as np
 import soundfile as sf
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RUNNER = ("import sys, resource; from lipsync.cli import main; rc = main(sys.argv[1:]); "
-          "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)")
 
 
-def batch_files(n: int, folder: str, corpora=("cathy", "speechocean762"), max_seconds: float = 6.0):
-    from lipsync.phonemes.audio import load_audio
-    from lipsync.training.datasets import load_corpus
-
-    lists = [load_corpus(c, "dev") for c in corpora]
-    order = [u for group in zip(*lists) for u in group] + [u for l in lists for u in l[min(map(len, lists)):]]
-    paths, total = [], 0.0
-    for u in order:
-        if len(paths) >= n:
-            break
-        a = load_audio(u.audio_path)
-        if a.duration > max_seconds:
-            continue
-        p = os.path.join(folder, f"{len(paths):03d}_{u.id}.wav")
-        sf.write(p, a.samples, a.sample_rate)
-        paths.append(p)
-        total += a.duration
-    return paths, total
-
-
-def long_clip(seconds: float, folder: str) -> str:
+def make_lines(folder: str, n: int, transcripts: bool) -> tuple[str, float]:
     x, sr = sf.read(os.path.join(ROOT, "sample_scenes", "dialogue.wav"), dtype="float32")
-    clip = np.tile(x, int(np.ceil(seconds * sr / len(x))))[: int(seconds * sr)]
-    p = os.path.join(folder, f"clip{int(seconds)}.wav")
-    sf.write(p, clip, sr)
-    return p
+    words = open(os.path.join(ROOT, "sample_scenes", "dialogue.txt"), encoding="utf-8").read().split()
+    rng = np.random.default_rng(0)
+    rows, total = ["audio,transcript,output"], 0.0
+    for i in range(n):
+        dur = float(rng.uniform(2.5, 4.5))
+        a = float(rng.uniform(0, len(x) / sr - dur))
+        clip = x[int(a * sr): int((a + dur) * sr)] * float(rng.uniform(0.6, 1.0))
+        wav = os.path.join(folder, f"line{i:03d}.wav")
+        sf.write(wav, clip, sr)
+        total += len(clip) / sr
+        tr = ""
+        if transcripts:  # the words of roughly that stretch (the sample's words are spread evenly)
+            w0, w1 = int(a / (len(x) / sr) * len(words)), int((a + dur) / (len(x) / sr) * len(words)) + 1
+            with open(wav[:-4] + ".txt", "w", encoding="utf-8") as fh:
+                fh.write(" ".join(words[w0:w1]))
+            tr = os.path.basename(wav[:-4] + ".txt")
+        rows.append(f"{os.path.basename(wav)},{tr},out/line{i:03d}.json")
+    manifest = os.path.join(folder, "lines.csv")
+    with open(manifest, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(rows) + "\n")
+    return manifest, total
 
 
-def run_once(args: list[str]) -> dict:
+def run(manifest: str, extra: list[str], recognizer: str) -> tuple[float, float, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", RUNNER, *args], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "lipsync", "batch", manifest, "--recognizer", recognizer, "--force",
+                           "-q", *extra], capture_output=True, text=True)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak = [ln for ln in proc.stderr.splitlines() if ln.startswith("PEAK")]
-    if proc.returncode != 0 or not peak:
-        return {"error": proc.stderr.strip()[-400:]}
-    return {"wall": wall, "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-            "peak_mb": int(peak[-1].split()[1]) / 1024.0}
-
-
-def measure(label: str, audio_s: float, args: list[str], runs: int) -> None:
-    results = []
-    for _ in range(runs):
-        load = os.getloadavg()[0]
-        r = run_once(args)
-        if "error" in r:
-            print(f"  {label:34s} failed: {r['error']}")
-            return
-        r["load"] = load
-        results.append(r)
-    best = min(results, key=lambda r: r["wall"])
-    walls = ", ".join(f"{r['wall']:.1f}" for r in results)
-    print(f"  {label:34s} {best['wall']:7.2f} s wall (runs {walls}; load {best['load']:.2f})  "
-          f"{best['cpu']:7.2f} s CPU  {audio_s / best['wall']:6.1f}x real time  "
-          f"({audio_s / best['cpu']:5.1f}x per CPU second)  peak {best['peak_mb']:.0f} MB", flush=True)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-1500:])
+    return wall, cpu, proc.stderr
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--files", type=int, default=160)
-    ap.add_argument("--corpora", nargs="+", default=["cathy", "speechocean762"], help="dev sets the lines come from")
-    ap.add_argument("--max-seconds", type=float, default=6.0, help="longest line in the batch")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--recognizer", nargs="+", default=["auto", "model"])
-    ap.add_argument("--long", type=float, default=60.0, help="one clip of this many seconds (0: skip)")
-    ap.add_argument("--memory", type=float, default=1800.0, help="peak memory on a clip this long (0: skip)")
-    a = ap.parse_args(argv)
-    print(f"bench_batch: {os.cpu_count()} CPU cores, load average {os.getloadavg()}")
+    ap.add_argument("--lines", type=int, default=100)
+    ap.add_argument("--recognizer", default="model")
+    ap.add_argument("--transcripts", action="store_true", help="give every line its script")
+    ap.add_argument("--configs", nargs="+", default=["1", "2", "cluster2"])
+    ap.add_argument("--threads", type=int, default=None, help="torch threads per worker for every configuration")
+    args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        if a.files:
-            paths, total = batch_files(a.files, tmp, a.corpora, a.max_seconds)
-            print(f"batch: {len(paths)} files from {', '.join(a.corpora)} dev, {total:.0f} s of audio "
-                  f"({total / len(paths):.1f} s each)")
-            for rec in a.recognizer:
-                measure(f"{rec}", total, ["analyze", *paths, "--recognizer", rec, "-q", "-o",
-                                          os.path.join(tmp, "out_" + rec)], a.runs)
-        for seconds, runs, what in ((a.long, a.runs, "clip"), (a.memory, 1, "long clip")):
-            if not seconds:
-                continue
-            p = long_clip(seconds, tmp)
-            print(f"{what}: {seconds:.0f} s (the sample dialogue repeated)")
-            for rec in a.recognizer:
-                measure(f"{rec}", seconds, ["analyze", p, "--recognizer", rec, "-q", "-o",
-                                            os.path.join(tmp, f"{rec}.json")], runs)
+        manifest, audio = make_lines(tmp, args.lines, args.transcripts)
+        print(f"{args.lines} lines, {audio:.0f} s of audio, recogniser {args.recognizer}"
+              f"{', with scripts' if args.transcripts else ''}; {os.cpu_count()} CPU cores")
+        print(f"{'configuration':22s} {'wall s':>8s} {'lines/min':>10s} {'x real':>7s} {'CPU s':>8s}  load before")
+        for cfg in args.configs:
+            extra = ["--threads", str(args.threads)] if args.threads else []
+            cluster = None
+            if cfg.startswith("cluster"):
+                from distributed import LocalCluster
+
+                n = int(cfg[len("cluster"):] or 2)
+                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+                extra += ["--scheduler", cluster.scheduler_address]
+                name = f"LocalCluster, {n} workers"
+            else:
+                extra += ["--workers", cfg]
+                name = f"{cfg} local worker{'s' if cfg != '1' else ''}"
+            load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+            try:
+                wall, cpu, _ = run(manifest, extra, args.recognizer)
+            finally:
+                if cluster is not None:
+                    cluster.close()
+            cpu_s = "-" if cluster is not None else f"{cpu:.0f}"
+            print(f"{name:22s} {wall:8.1f} {args.lines / wall * 60:10.1f} {audio / wall:7.1f} {cpu_s:>8s}  {load}",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -89,16 +89,39 @@ def _pad(samples: np.ndarray) -> np.ndarray:
 def log_mel(samples: np.ndarray, vtlp: float = 1.0, n_mels: int = N_MELS) -> np.ndarray:
     """Log-mel features [T, n_mels] float32 of 16 kHz mono samples (numpy, chunked for bounded memory)."""
     x = np.asarray(samples, dtype=np.float32).reshape(-1)
-    T = n_frames(len(x))
-    if T == 0:
+    return log_mel_frames(x, 0, 0, n_frames(len(x)), len(x), vtlp=vtlp, n_mels=n_mels)
+
+
+def frame_span(first: int, count: int, n_samples: int) -> tuple[int, int]:
+    """The clip samples ``[a, b)`` that frames ``first .. first + count - 1`` read (within the clip)."""
+    left = (WIN - HOP) // 2
+    return max(first * HOP - left, 0), min((first + count - 1) * HOP - left + N_FFT, n_samples)
+
+
+def log_mel_frames(segment: np.ndarray, seg_start: int, first: int, count: int, n_samples: int,
+                   vtlp: float = 1.0, n_mels: int = N_MELS) -> np.ndarray:
+    """Frames ``first .. first + count - 1`` of :func:`log_mel` of a clip of ``n_samples`` samples, from
+    ``segment`` = the clip's samples from index ``seg_start`` on, which must hold every sample of the
+    clip those frames read (:func:`frame_span`). The same numbers as the whole clip's features: this is
+    how a long clip is featurised window by window."""
+    if count <= 0:
         return np.zeros((0, n_mels), np.float32)
-    xp = _pad(x)
+    x = np.asarray(segment, dtype=np.float32).reshape(-1)
+    left = (WIN - HOP) // 2
+    lo = first * HOP - left  # clip index of the padded signal's first sample
+    a, b = frame_span(first, count, n_samples)
+    if a < seg_start or b > seg_start + len(x):
+        raise ValueError(f"frames {first}..{first + count} read samples {a}..{b}, outside the given "
+                         f"{seg_start}..{seg_start + len(x)}")
+    xp = np.zeros((count - 1) * HOP + N_FFT, np.float32)
+    if b > a:
+        xp[a - lo: b - lo] = x[a - seg_start: b - seg_start]
     fb = mel_filterbank(n_mels, vtlp=float(vtlp))
     win = _window()
-    out = np.empty((T, n_mels), np.float32)
+    out = np.empty((count, n_mels), np.float32)
     step = 4096  # frames per block: ~8 MB of spectra at a time
-    for s in range(0, T, step):
-        e = min(T, s + step)
+    for s in range(0, count, step):
+        e = min(count, s + step)
         idx = (np.arange(s, e) * HOP)[:, None] + np.arange(N_FFT)[None, :]
         frames = xp[idx] * win
         spec = np.fft.rfft(frames, n=N_FFT, axis=1)
@@ -122,5 +145,5 @@ def log_mel_torch(samples, n_mels: int = N_MELS):
     return torch.log(power @ torch.from_numpy(mel_filterbank(n_mels)) + LOG_FLOOR)
 
 
-__all__ = ["log_mel", "log_mel_torch", "mel_filterbank", "n_frames", "hz_to_mel", "mel_to_hz",
+__all__ = ["log_mel", "log_mel_frames", "frame_span", "log_mel_torch", "mel_filterbank", "n_frames", "hz_to_mel", "mel_to_hz",
            "SAMPLE_RATE", "HOP", "WIN", "N_FFT", "N_MELS"]

@@ -29,6 +29,7 @@ from .config import DEFAULT_WEIGHTS, load_config
 CHUNK = 1000  # frames of output per chunk (10 s)
 CONTEXT = 100  # frames of context on each side (1 s): the model's bounded look-ahead
 BATCH = 8  # chunks per forward pass
+WINDOW_CONTEXT = (CONTEXT * 160 + 392) / INTERNAL_RATE  # seconds of audio a window needs beyond its frames
 
 _CACHE: dict = {}
 _LOCK = threading.Lock()
@@ -82,27 +83,37 @@ def load_model(weights: str | None = None, device: str | None = None):
 
 
 def run_network(model, feats: np.ndarray, device: str = "cpu", chunk: int = CHUNK, context: int = CONTEXT,
-                batch: int = BATCH):
-    """Network outputs for a whole clip, computed chunk by chunk.
+                batch: int = BATCH, *, offset: int = 0, total: int | None = None, frames: tuple[int, int] | None = None,
+                pad_value: float | None = None):
+    """Network outputs for a clip, computed chunk by chunk.
 
-    Returns (phone log-probs [T,P], viseme log-probs [T,V], controls [T,C]) as float32 numpy arrays.
+    ``feats`` are the features of frames ``offset .. offset + len(feats) - 1`` of a clip of ``total`` frames
+    (default: the whole clip). ``frames = (a, b)``: the output frames wanted (default: those of ``feats``);
+    the chunks are always the clip's own (``chunk`` frames from frame 0 on, each with ``context`` frames of
+    the clip either side; ``pad_value``, default the features' minimum, beyond its ends), so a window of a
+    long clip gets the same numbers as the whole clip, given the features its chunks read.
+    Returns (phone log-probs [b-a,P], viseme log-probs [b-a,V], controls [b-a,C]) as float32 numpy arrays.
     """
     torch = _torch()
-    T = len(feats)
+    T = offset + len(feats) if total is None else int(total)
+    a, b = (offset, offset + len(feats)) if frames is None else (int(frames[0]), int(frames[1]))
     P, V, C = model.n_phones, model.n_visemes, model.n_controls
-    out_p = np.empty((T, P), np.float32)
-    out_v = np.empty((T, V), np.float32)
-    out_c = np.empty((T, C), np.float32)
-    if T == 0:
+    out_p = np.empty((b - a, P), np.float32)
+    out_v = np.empty((b - a, V), np.float32)
+    out_c = np.empty((b - a, C), np.float32)
+    if b <= a:
         return out_p, out_v, out_c
     ft = torch.from_numpy(np.ascontiguousarray(feats, dtype=np.float32))
-    pad_value = float(ft.min())
-    starts = list(range(0, T, chunk))
-    width = min(chunk, T) + 2 * context if len(starts) > 1 else T
+    pad_value = float(ft.min()) if pad_value is None else float(pad_value)
+    single = T <= chunk  # one chunk: the whole clip, unpadded
+    starts = [0] if single else list(range((a // chunk) * chunk, b, chunk))
+    width = T if single else chunk + 2 * context
     with torch.inference_mode():
         for b0 in range(0, len(starts), batch):
             group = starts[b0: b0 + batch]
-            if len(starts) == 1:
+            if single:
+                if offset != 0 or len(feats) != T:
+                    raise ValueError("a clip of one chunk needs all its features")
                 x = ft[None]
                 lo_list = [0]
             else:
@@ -110,19 +121,22 @@ def run_network(model, feats: np.ndarray, device: str = "cpu", chunk: int = CHUN
                 lo_list = []
                 for j, s in enumerate(group):
                     lo = s - context  # even: chunk and context are even, so the stride-2 phase is the same
-                    a, b = max(lo, 0), min(s + chunk + context, T)
-                    x[j, a - lo: b - lo] = ft[a:b]
+                    f0, f1 = max(lo, 0), min(s + chunk + context, T)
+                    if f0 < offset or f1 > offset + len(feats):
+                        raise ValueError(f"chunk {s} reads frames {f0}..{f1}, outside the given features "
+                                         f"{offset}..{offset + len(feats)}")
+                    x[j, f0 - lo: f1 - lo] = ft[f0 - offset: f1 - offset]
                     lo_list.append(lo)
             p, v, c = model(x.to(device))
             p = torch.log_softmax(p.float(), -1).cpu().numpy()
             v = torch.log_softmax(v.float(), -1).cpu().numpy()
             c = c.float().cpu().numpy()
             for j, s in enumerate(group):
-                e = min(s + chunk, T)
-                o = s - lo_list[j]
-                out_p[s:e] = p[j, o: o + e - s]
-                out_v[s:e] = v[j, o: o + e - s]
-                out_c[s:e] = c[j, o: o + e - s]
+                s0, e = max(s, a), min(s + chunk, T, b)
+                o = s0 - lo_list[j]
+                out_p[s0 - a: e - a] = p[j, o: o + e - s0]
+                out_v[s0 - a: e - a] = v[j, o: o + e - s0]
+                out_c[s0 - a: e - a] = c[j, o: o + e - s0]
     return out_p, out_v, out_c
 
 
@@ -154,6 +168,47 @@ def posteriors(audio: Audio, weights: str | None = None, device: str | None = No
     return FramePosteriors(labels=list(info["phone_classes"]), log_probs=lp, hop=FRAME_HOP,
                            controls=np.clip(ct, 0.0, 1.0), control_names=tuple(CONTROLS),
                            viseme_log_probs=lv, source=audio.source)
+
+
+def window_posteriors(window, first: int, count: int, weights: str | None = None, device: str | None = None,
+                      timing: dict | None = None) -> FramePosteriors:
+    """The network's outputs for frames ``first .. first + count - 1`` of a long clip, from one
+    ``phonemes.audio.AudioWindow`` of it: the same numbers :func:`posteriors` gives for the whole clip
+    (the clip's own 10 s chunks, each with 1 s of real context), as long as the window holds the
+    samples those chunks read (:data:`WINDOW_CONTEXT` seconds either side of the frames, when
+    ``first`` is a multiple of :data:`CHUNK`). The padding value beyond the clip's ends is the first
+    window's feature minimum (the whole clip's minimum, unchunked), kept in ``window.clip``."""
+    from .features import N_FFT, frame_span, log_mel_frames, n_frames
+
+    model, info = load_model(weights, device)
+    t0 = time.perf_counter()
+    x = np.asarray(window.audio.samples, dtype=np.float32)
+    if window.audio.sample_rate != INTERNAL_RATE:
+        raise ValueError("window_posteriors() needs 16 kHz windows (phonemes.audio.AudioSource gives them)")
+    T = n_frames(window.stop) if window.at_end else None
+    g0 = (first // CHUNK) * CHUNK
+    f0 = max(g0 - CONTEXT, 0)
+    f1 = (first + count + CHUNK - 1) // CHUNK * CHUNK + CONTEXT
+    if T is not None:
+        f1 = min(f1, T)
+    elif frame_span(f0, f1 - f0, window.stop + N_FFT)[1] > window.stop:
+        raise ValueError(f"the window ends at sample {window.stop}, before the samples of frame {f1}; give it "
+                         f"{WINDOW_CONTEXT:.3f} s of audio beyond its frames")
+    if window.start > frame_span(f0, 1, window.stop)[0]:
+        raise ValueError(f"the window starts at sample {window.start}, after the samples of frame {f0}")
+    feats = log_mel_frames(x, window.start, f0, f1 - f0, window.stop)
+    pad = window.clip.setdefault("pad_value", float(feats.min()))
+    t1 = time.perf_counter()
+    # a window before the clip's end: the clip goes on past every chunk this window computes
+    total = T if T is not None else f1 + CHUNK + CONTEXT
+    lp, lv, ct = run_network(model, feats, info["device"], offset=f0, total=total, frames=(first, first + count),
+                             pad_value=pad)
+    if timing is not None:
+        timing.update(features_s=timing.get("features_s", 0.0) + t1 - t0,
+                      network_s=timing.get("network_s", 0.0) + time.perf_counter() - t1, load_s=info["load_seconds"])
+    return FramePosteriors(labels=list(info["phone_classes"]), log_probs=lp, hop=FRAME_HOP,
+                           controls=np.clip(ct, 0.0, 1.0), control_names=tuple(CONTROLS),
+                           viseme_log_probs=lv, source=window.audio.source)
 
 
 def fuse_visemes(post: FramePosteriors, weight: float = 0.0, closure_bias: float = 0.0) -> np.ndarray:
@@ -230,5 +285,5 @@ def weights_status(weights: str | None = None) -> tuple[bool, str]:
     return True, f"ready ({path})"
 
 
-__all__ = ["DEFAULT_WEIGHTS", "load_model", "run_network", "features", "posteriors", "fuse_visemes",
+__all__ = ["DEFAULT_WEIGHTS", "load_model", "run_network", "features", "posteriors", "window_posteriors", "fuse_visemes",
            "decode_posteriors", "calibrate_confidences", "weights_status"]

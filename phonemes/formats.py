@@ -393,14 +393,20 @@ def export(fmt: str, phones: PhoneTrack, visemes: VisemeTrack, sound_file: str =
     return f.export(phones, visemes, sound_file, **options)
 
 
+def format_of(path: str, readable: bool = False) -> str | None:
+    """The format a file name's extension names (the longest match: ``x.phones.tsv`` is phones-tsv), or None.
+    ``readable``: only formats that can be imported."""
+    for f in sorted(FORMATS.values(), key=lambda f: -len(f.extension)):
+        if path.lower().endswith(f.extension.lower()) and (f.load is not None or not readable):
+            return f.name
+    return None
+
+
 def load(path: str, fmt: str | None = None, **options):
     """Read ``path`` in ``fmt`` (guessed from the extension when None)."""
     if fmt is None:
-        for f in sorted(FORMATS.values(), key=lambda f: -len(f.extension)):
-            if path.lower().endswith(f.extension.lower()) and f.load is not None:
-                fmt = f.name
-                break
-        else:
+        fmt = format_of(path, readable=True)
+        if fmt is None:
             raise FormatError(f"cannot tell the format of {path} from its extension; name it explicitly")
     f = FORMATS.get(fmt)
     if f is None or f.load is None:

@@ -381,6 +381,94 @@ def _piece_at(pieces: list[_Piece], t: float) -> _Piece | None:
     return best
 
 
+# ---------------------------------------------------------------- long clips (an AudioSource), window by window
+SOURCE_CORE = 120.0  # seconds of a long clip each window answers for
+SOURCE_PAD = 5.0  # heard on each side of a window's core, so no word is cut at a window's edge
+
+
+def _source_windows(source, core: float = SOURCE_CORE, pad: float = SOURCE_PAD):
+    """(window, core start s, core end s) over an ``audio.AudioSource``: windows of ``core`` seconds plus
+    ``pad`` on each side; the cores tile the clip. Only one window's samples are in memory at a time."""
+    rate = source.rate
+    c, p = int(round(core * rate)), int(round(pad * rate))
+    for win in source.windows(lambda k: (max(0, k * c - p), (k + 1) * c + p)):
+        lo = win.index * core
+        hi = win.stop / rate if win.at_end else (win.index + 1) * core
+        yield win, lo, hi
+
+
+def _in_core(regions, offset: float, lo: float, hi: float) -> list[tuple[float, float]]:
+    """Window-time (start, end) regions -> clip time, clipped to the core [lo, hi]."""
+    out = []
+    for s, e in regions:
+        s, e = max(lo, s + offset), min(hi, e + offset)
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def _merged(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for s, e in sorted(regions):
+        if out and s <= out[-1][1] + 1e-6:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _shifted_warning(text: str, offset: float) -> str:
+    """A warning that starts with "T s:" (window time) -> clip time."""
+    head, sep, rest = text.partition(" s: ")
+    try:
+        return f"{float(head) + offset:.2f} s: {rest}" if sep else text
+    except ValueError:
+        return text
+
+
+def speech_regions_source(source) -> list[tuple[float, float]]:
+    """:func:`speech_regions` of a long clip (an ``audio.AudioSource``), window by window."""
+    out: list[tuple[float, float]] = []
+    for win, lo, hi in _source_windows(source):
+        out += _in_core(speech_regions(win.audio), win.offset, lo, hi)
+    return _merged(out)
+
+
+def transcribe_source(transcriber: "Transcriber", source, progress: Progress | None = None,
+                      cancel: Callable[[], bool] | None = None) -> Transcript:
+    """The words of a long clip (an ``audio.AudioSource``: never loaded whole), heard window by window.
+
+    Each window (``SOURCE_CORE`` s plus ``SOURCE_PAD`` s each side) is transcribed on its own; a word is
+    kept by the window whose core holds its midpoint, so the overlap gives each word once. With
+    ``language`` auto, the language is the one detected in the first window that had words."""
+    est = max(source.duration, 1e-9)
+    words: list[TimedWord] = []
+    speech: list[tuple[float, float]] = []
+    warnings: list[str] = []
+    language, lang_p = None, 1.0
+    for win, lo, hi in _source_windows(source):
+        if cancel is not None and cancel():
+            raise Cancelled("Transcription cancelled.")
+        sub = None
+        if progress is not None:
+            def sub(f, msg, lo=lo, hi=hi):
+                progress(min(1.0, (lo + f * (hi - lo)) / est), f"{msg}, {lo / 60:.0f} of {est / 60:.0f} min")
+        t = transcriber.transcribe(win.audio, sub, cancel)
+        off = win.offset
+        kept = [TimedWord(w.start + off, w.end + off, w.text, w.confidence) for w in t.words
+                if lo <= 0.5 * (w.start + w.end) + off < hi or (win.at_end and 0.5 * (w.start + w.end) + off >= hi)]
+        words += kept
+        speech += _in_core(t.speech, off, lo, hi)
+        warnings += [_shifted_warning(w, off) for w in t.warnings]
+        if language is None and kept:
+            language, lang_p = t.language, t.language_probability
+    if progress is not None:
+        progress(1.0, "Transcribed")
+    name = getattr(getattr(transcriber, "model", None), "name", "")
+    return Transcript(sorted(words, key=lambda w: w.start), source.duration, language or transcriber.language, name,
+                      lang_p, _merged(speech), list(dict.fromkeys(warnings)), source.source)
+
+
 def transcribe(audio: Audio, model: str | SpeechModel | None = None, language: str = "eng",
                progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> Transcript:
     """The words of ``audio`` (one call; load a :class:`Transcriber` once for many clips)."""

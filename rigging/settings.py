@@ -10,6 +10,25 @@ from ..errors import SettingsError
 
 INTERPOLATIONS = ("BEZIER", "CONSTANT", "LINEAR")
 
+# name -> (label, min, max, unit) of each control: the panel's label and slider range
+# (addon.properties), the command line's ranges and validate()'s checks all read this one table.
+# Lead is anticipation only: the mouth never trails the sound (to move the whole animation, move
+# the sound strip or the keys).
+CONTROLS: dict[str, tuple] = {
+    "lead_frames": ("Lead (Anticipation)", 0.0, 10.0, " frames (how early the mouth reaches each shape)"),
+    "min_hold_frames": ("Minimum Hold", 0.0, 12.0, " frames"),
+    "step": ("Step (On Ones/Twos)", 1, 4, ""),
+    "intensity": ("Intensity", 0.0, 2.0, ""),
+    "jaw_lips_balance": ("Jaw / Lips Balance", -1.0, 1.0, " (-1 = all jaw, 1 = all lips)"),
+    "smoothing": ("Smoothing (Co-articulation)", 0.0, 1.0, ""),
+    "loudness_opening": ("Loudness Opening", 0.0, 1.0, ""),
+    "rest_after_pause": ("Rest After Pause (s)", 0.0, 10.0, " seconds"),
+    "ensure_closure": ("Ensure Closure", None, None, ""),
+    "simplify_tolerance": ("Simplify Tolerance", 0.0, 0.5, " (0 = no simplification)"),
+    "interpolation": ("Interpolation", None, None, ""),
+}
+RANGES: dict[str, tuple] = {k: (lo, hi) for k, (_label, lo, hi, _unit) in CONTROLS.items() if lo is not None}
+
 
 @dataclass
 class AnimSettings:
@@ -38,25 +57,22 @@ class AnimSettings:
 
     def validate(self) -> "AnimSettings":
         """Raise SettingsError naming the first bad value; returns self so calls chain."""
-        def need(ok: bool, msg: str):
+        for name, (what, lo, hi, unit) in CONTROLS.items():
+            if lo is None:
+                continue
+            v = getattr(self, name)
+            if name == "step":
+                if not (isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi):
+                    raise SettingsError(f"Step must be 1 (on ones), 2 (on twos), 3 or 4, got {v!r}.")
+                continue
+            try:
+                ok = lo <= float(v) <= hi  # False for NaN
+            except (TypeError, ValueError):
+                ok = False
             if not ok:
-                raise SettingsError(msg)
-
-        need(-10.0 <= self.lead_frames <= 10.0, f"Lead (anticipation) must be between -10 and 10 frames, got {self.lead_frames}.")
-        need(0.0 <= self.min_hold_frames <= 12.0, f"Minimum hold must be between 0 and 12 frames, got {self.min_hold_frames}.")
-        need(isinstance(self.step, int) and 1 <= self.step <= 4,
-             f"Step must be 1 (on ones), 2 (on twos), 3 or 4, got {self.step!r}.")
-        need(0.0 <= self.intensity <= 2.0, f"Intensity must be between 0 and 2, got {self.intensity}.")
-        need(-1.0 <= self.jaw_lips_balance <= 1.0,
-             f"Jaw/lips balance must be between -1 (jaw) and 1 (lips), got {self.jaw_lips_balance}.")
-        need(0.0 <= self.smoothing <= 1.0, f"Smoothing must be between 0 and 1, got {self.smoothing}.")
-        need(0.0 <= self.loudness_opening <= 1.0, f"Loudness opening must be between 0 and 1, got {self.loudness_opening}.")
-        need(0.0 <= self.rest_after_pause <= 10.0,
-             f"Rest after pause must be between 0 and 10 seconds, got {self.rest_after_pause}.")
-        need(0.0 <= self.simplify_tolerance <= 0.5,
-             f"Simplify tolerance must be between 0 (no simplification) and 0.5, got {self.simplify_tolerance}.")
-        need(self.interpolation in INTERPOLATIONS,
-             f"Interpolation must be one of {', '.join(INTERPOLATIONS)}, got {self.interpolation!r}.")
+                raise SettingsError(f"{what} must be between {lo:g} and {hi:g}{unit}, got {v!r}.")
+        if self.interpolation not in INTERPOLATIONS:
+            raise SettingsError(f"Interpolation must be one of {', '.join(INTERPOLATIONS)}, got {self.interpolation!r}.")
         return self
 
     def to_dict(self) -> dict:

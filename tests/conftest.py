@@ -138,3 +138,22 @@ def pytest_make_collect_report(collector):
     outcome = yield
     _fail_forbidden_skip(outcome.get_result(), collector.nodeid)
 
+def _run_bpy(script, *args, timeout=600, cwd=None):
+    """Run ``script`` (Python using bpy) in a fresh interpreter (bpy keeps global state) with ``args``;
+    returns the JSON it printed on a line starting with ``RESULT``."""
+    import json
+    import subprocess
+    import sys
+
+    pytest.importorskip("bpy")
+    proc = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")]
+    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(lines[0][6:])
+
+
+@pytest.fixture(scope="session")
+def run_bpy():
+    """``run_bpy(script, *args, timeout=, cwd=)``: a bpy script's RESULT JSON, from a fresh interpreter."""
+    return _run_bpy

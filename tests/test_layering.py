@@ -182,20 +182,22 @@ def test_zip_has_no_training_file_and_no_log(tmp_path):
         sys.path.pop(0)
     names = zipfile.ZipFile(build_extension.build(str(tmp_path))).namelist()
     assert not [n for n in names if n.startswith("training/")]
-    assert not [n for n in names if n.endswith((".log", ".txt")) and not n.startswith("wheels/")]
+    assert not [n for n in names if n.endswith((".log", ".txt")) and not n.startswith("wheels/")
+                and n != "addon/constraints.txt"]  # the pinned dependency versions Install Dependencies uses
+    assert "addon/constraints.txt" in names and "phonemes/recognizers/model_sums.json" in names
     weights = sorted(n for n in names if n.startswith("inference/weights/"))
     assert weights == ["inference/weights/MODEL_CARD.md", "inference/weights/model_config.json",
                        "inference/weights/visemenet.pt"]
 
 
-@pytest.mark.parametrize("mod", ["phonemes.recognizers.registry", "pipeline", "cli"])
+@pytest.mark.parametrize("mod", ["phonemes.recognizers.registry", "pipeline", "cli", "batch"])
 def test_light_imports(mod):
     """What the add-on reads at registration, and the CLI's start, import no third-party package but numpy."""
     import subprocess
 
     code = (
         "import sys, importlib.abc\n"
-        "BLOCK = {'scipy', 'soundfile', 'torch', 'pocketsphinx', 'allosaurus', 'bpy', 'librosa'}\n"
+        "BLOCK = {'scipy', 'soundfile', 'torch', 'pocketsphinx', 'allosaurus', 'bpy', 'librosa', 'dask', 'distributed'}\n"
         "class Block(importlib.abc.MetaPathFinder):\n"
         "    def find_spec(self, name, path, target=None):\n"
         "        if name.split('.')[0] in BLOCK: raise ImportError('blocked ' + name)\n"

@@ -112,7 +112,9 @@ def download_wheels(dest: str, platforms=tuple(WHEEL_PLATFORMS)) -> None:
     os.makedirs(dest, exist_ok=True)
     for plat in platforms:
         cmd = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--python-version", "3.11",
-               "--platform", WHEEL_PLATFORMS[plat], "--dest", dest, *BUNDLED_REQUIREMENTS]
+               "--platform", WHEEL_PLATFORMS[plat], "--dest", dest,
+               "--constraint", os.path.join(ROOT, "addon", "constraints.txt"),  # the pinned versions
+               *BUNDLED_REQUIREMENTS]
         print("+", " ".join(cmd))
         subprocess.run(cmd, check=True)
     # numpy comes with Blender: never bundle a second copy.

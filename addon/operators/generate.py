@@ -144,6 +144,8 @@ class LIPSYNC_OT_generate(bpy.types.Operator):
     def cancel(self, context):  # window closed / file loaded while running
         self._state["cancel"] = True
         self._finish(context)
+        self.report({"WARNING"}, "Lip Sync stopped: the window was closed or a file was loaded while it ran; "
+                                 "nothing was written.")
 
 
 classes = (LIPSYNC_OT_generate,)

@@ -34,6 +34,8 @@ def forced_align(
     language: str = "eng",
     refine: float = REFINE_STRENGTH,
     variants="auto",
+    open_end: bool = False,
+    units_out: list | None = None,
 ) -> PhoneTrack:
     """Viterbi alignment of the IPA ``phones`` over ``post``.
 
@@ -55,12 +57,17 @@ def forced_align(
     first alignment, each such word's frames are rescored with every variant
     (:func:`pronunciation_score`) and the clip realigned with the best ones
     (chosen when better by more than ``VARIANT_MARGIN``).
+    ``open_end``: the frames end somewhere inside the transcript (a window of a long clip): the
+    alignment may stop in any phone, and the phones need not all fit. ``units_out``: a list that
+    receives, per returned phone, ``(word index, index of the phone in that word)`` (``(-1, -1)`` for
+    an optional silence), so a caller can tell where in the transcript each phone lies.
     Returns a PhoneTrack with phones (SIL in pauses), words, and a confidence
     per phone from the posteriors.
     """
     kw = dict(optional_silence=optional_silence, min_duration=min_duration, silence_penalty=silence_penalty,
-              beam=beam, duration=duration, recognizer=recognizer, language=language, refine=refine)
-    track = _forced_align_once(post, phones, words, **kw)
+              beam=beam, duration=duration, recognizer=recognizer, language=language, refine=refine,
+              open_end=open_end)
+    track = _forced_align_once(post, phones, words, units_out=units_out, **kw)
     if variants is None or not words or not any(w for w, _ in words):
         return track
     if isinstance(variants, str):
@@ -74,7 +81,9 @@ def forced_align(
     new_phones, new_words = _choose_variants(post, [normalize(p) for p in phones], words, track, variants)
     if new_phones is None:
         return track
-    return _forced_align_once(post, new_phones, new_words, **kw)
+    if units_out is not None:
+        units_out.clear()
+    return _forced_align_once(post, new_phones, new_words, units_out=units_out, **kw)
 
 
 VARIANT_MARGIN = 2.0  # log-score a pronunciation variant must win by (chosen on train data)
@@ -145,8 +154,10 @@ def _choose_variants(post, phones, words, track, variants):
             span, cur = cur, next(spans, None)
         vs = variants.get(w) if span is not None else None
         if vs and SIL not in ph:
-            a = int(round(span.start / hop))
-            b = max(a + 1, int(round(span.end / hop)))
+            # half frames round up whatever the float error (refined boundaries often sit on one), so a
+            # window of a long clip picks what the whole clip picks
+            a = int(np.floor(span.start / hop + 0.5 + 1e-6))
+            b = max(a + 1, int(np.floor(span.end / hop + 0.5 + 1e-6)))
             cands = [ph] + [[normalize(p) for p in v] for v in vs if [normalize(p) for p in v] != ph]
             scores = [pronunciation_score(emission_matrix(post, c)[a:b]) for c in cands]
             j = int(np.argmax(scores))
@@ -158,7 +169,7 @@ def _choose_variants(post, phones, words, track, variants):
 
 
 def _forced_align_once(post, phones, words, *, optional_silence, min_duration, silence_penalty, beam, duration,
-                       recognizer, language, refine) -> PhoneTrack:
+                       recognizer, language, refine, open_end=False, units_out=None) -> PhoneTrack:
     lp = np.asarray(post.log_probs, dtype=np.float32)
     if lp.ndim != 2 or lp.shape[1] != len(post.labels):
         raise AlignmentError(f"log_probs must be [frames, {len(post.labels)}], got {lp.shape}")
@@ -176,37 +187,44 @@ def _forced_align_once(post, phones, words, *, optional_silence, min_duration, s
     if T == 0:
         raise AlignmentError("no frames to align to: the audio is empty")
     if not speech:
+        if units_out is not None:
+            units_out.append((-1, -1))
         return PhoneTrack([TimedPhone(0.0, dur, SIL, 1.0)], dur, recognizer=recognizer,
                           language=language, source=post.source)
 
     # ---- units: (phone, optional?, word index) ----
     units: list[tuple[str, bool, int]] = []
+    where: list[tuple[int, int]] = []  # per unit: (word index, phone index in the word), (-1, -1) for silences
     pos = 0
     for wi, (_, n) in enumerate(words):
         if optional_silence and (not units or units[-1][0] != SIL):
             units.append((SIL, True, -1))
-        for p in phones[pos:pos + n]:
+            where.append((-1, -1))
+        for k, p in enumerate(phones[pos:pos + n]):
             if p == SIL:
                 if units and units[-1][0] == SIL:
                     units[-1] = (SIL, False, -1)
                 else:
                     units.append((SIL, False, -1))
+                    where.append((-1, -1))
             else:
                 units.append((p, False, wi))
+                where.append((wi, k))
         pos += n
     if optional_silence and units[-1][0] != SIL:
         units.append((SIL, True, -1))
+        where.append((-1, -1))
     U = len(units)
 
     n_required = sum(1 for _, opt, _ in units if not opt)
-    if n_required > T:
+    if n_required > T and not open_end:
         raise AlignmentError(
             f"{n_required} phones cannot fit in {T} frames ({dur:.2f} s): the transcript is much longer "
             "than the audio; check that the transcript belongs to this clip")
     m = max(1, int(round(min_duration / hop)))
-    while m > 1 and n_required * m > T:
+    while m > 1 and n_required * m > T and not open_end:
         m -= 1
-    m_sil = max(m, 2) if n_required * m + 2 <= T else m
+    m_sil = max(m, 2) if n_required * m + 2 <= T or open_end else m
     lens = np.array([m_sil if (ph == SIL and opt) else m for ph, opt, _ in units], dtype=np.int64)
 
     # ---- emissions per unit ----
@@ -237,6 +255,8 @@ def _forced_align_once(post, phones, words, *, optional_silence, min_duration, s
     end_states = [S - 1]
     if optional[-1] and U > 1:
         end_states.append(int(last[U - 2]))
+    if open_end:
+        end_states = list(range(S))
     path = None
     for bw in (beam, beam * 4, float("inf")):
         path = _viterbi_window(E, state_col, can_stay, entry_pen, skip_src, has_skip, first, optional,
@@ -270,6 +290,8 @@ def _forced_align_once(post, phones, words, *, optional_silence, min_duration, s
             out[-1].end = t1
             continue
         out.append(TimedPhone(t0, t1, ph, conf, word))
+        if units_out is not None:
+            units_out.append(where[u])
         if wi >= 0:
             wspans.setdefault(wi, []).append(len(out) - 1)
     if out:

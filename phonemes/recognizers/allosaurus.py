@@ -1,8 +1,9 @@
 """Universal phone recognition with allosaurus (PyPI ``allosaurus``, many languages).
 
 The model is not shipped: ``lipsync models download allosaurus [--name uni2005]``
-calls :func:`download_model`, which runs allosaurus's own downloader into a
-per-user data folder (:func:`models_dir`). Languages are ISO 639-3 codes
+calls :func:`download_model`, which fetches the model's archive from allosaurus's
+GitHub release, checks its SHA-256 against the recorded sum (``downloads``), and
+only then unpacks it into a per-user data folder (:func:`models_dir`). Languages are ISO 639-3 codes
 restricting the output to that language's phone inventory
 (:func:`model_languages` lists what the installed model supports).
 
@@ -27,10 +28,12 @@ from ..audio import resample, rms_envelope
 from ..phoneset import normalize
 from ..speech_models import models_root
 from ..types import SIL, Audio, FramePosteriors, PhoneTrack, TimedPhone, TimedWord
+from . import downloads
 from .base import Recognizer, RecognizerError
 
 DEFAULT_MODEL = "uni2005"
 DOWNLOAD_COMMAND = "lipsync models download allosaurus"
+DOWNLOAD_URL = "https://github.com/xinjli/allosaurus/releases/download/v1.0/{name}.tar.gz"  # allosaurus's own
 
 __all__ = [
     "AllosaurusRecognizer", "download_model", "models_dir", "installed_models", "model_languages",
@@ -55,32 +58,55 @@ def installed_models(dest: str | os.PathLike | None = None) -> list[str]:
     return sorted(p.name for p in d.iterdir() if p.is_dir() and _is_model(p))
 
 
-def download_model(name: str = DEFAULT_MODEL, dest: str | os.PathLike | None = None) -> Path:
-    """Download the allosaurus model ``name`` into ``dest`` (default: :func:`models_dir`).
+def download_model(name: str = DEFAULT_MODEL, dest: str | os.PathLike | None = None, sha256: str | None = None,
+                   opener=None) -> Path:
+    """Download the allosaurus model ``name`` into ``dest`` (default: :func:`models_dir`), verified.
 
-    Uses allosaurus's own downloader (its GitHub release). Returns the model's
-    folder; raises RecognizerError with advice when the download fails.
+    The archive's SHA-256 must be the sum recorded for ``name`` (``downloads.recorded_sums``) or
+    ``sha256`` (from a source you trust); only then is it unpacked (regular files only, nothing
+    outside its folder) and moved into place, so a failed or tampered download installs nothing.
+    Returns the model's folder; raises DownloadError / RecognizerError with advice otherwise.
     """
-    try:
-        from allosaurus.bin import download_model as dl
-    except ImportError as e:
-        raise RecognizerError("allosaurus is not installed; install it with: pip install allosaurus") from e
+    import shutil
+    import tarfile
+
+    if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
+        raise RecognizerError(f"{name!r} is not an allosaurus model name (e.g. {DEFAULT_MODEL}).")
     d = Path(dest) if dest else models_dir()
-    d.mkdir(parents=True, exist_ok=True)
     target = d / name
     if _is_model(target):
         return target
+    rec = downloads.known("allosaurus", name) or {}
+    want = sha256 or rec.get("sha256")
+    if not want:
+        names = sorted(k for k, v in downloads.recorded_sums().get("allosaurus", {}).items() if v.get("sha256"))
+        raise downloads.DownloadError(
+            f"No SHA-256 sum is recorded for the allosaurus model {name!r} in this version of Lip Sync, so it is not "
+            f"downloaded unchecked. With the sum from a source you trust, run: {DOWNLOAD_COMMAND} --name {name} "
+            f"--sha256 SUM" + (f" (models with a recorded sum: {', '.join(names)})" if names else ""))
+    url = rec.get("url") or DOWNLOAD_URL.format(name=name)
+    d.mkdir(parents=True, exist_ok=True)
+    archive = downloads.fetch(url, d / f".{name}.tar.gz", want, what=f"the allosaurus model {name!r}",
+                              opener=opener or downloads.urlopen)
+    tmp = d / f".{name}.unpack"
     try:
-        dl.download_model(name, d)
-    except Exception as e:  # noqa: BLE001 - allosaurus's cleanup after a failed download can itself fail
-        raise RecognizerError(
-            f"could not download the allosaurus model {name!r} into {d} (offline, or no such model?): {e}. "
-            f"Connect to the internet, check the name (e.g. {DEFAULT_MODEL}) and run: "
-            f"{DOWNLOAD_COMMAND} --name {name}") from e
-    if not _is_model(target):
-        raise RecognizerError(
-            f"could not download the allosaurus model {name!r} into {d} (offline, or no such model?). "
-            f"Connect to the internet and run: {DOWNLOAD_COMMAND} --name {name}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        with tarfile.open(archive, "r:*") as tf:
+            for m in tf.getmembers():
+                if not (m.isfile() or m.isdir()) or m.name.startswith(("/", "\\")) or ".." in Path(m.name).parts:
+                    raise RecognizerError(f"The allosaurus archive for {name!r} holds {m.name!r}, which is not a plain "
+                                          "file inside the model's folder; it was not unpacked.")
+            tf.extractall(tmp, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+        if not _is_model(tmp / name):
+            raise RecognizerError(f"The downloaded archive does not hold the allosaurus model {name!r}; nothing was "
+                                  "installed.")
+        os.replace(tmp / name, target)
+    except (tarfile.TarError, OSError) as exc:
+        raise RecognizerError(f"Could not unpack the allosaurus model {name!r} into {d} ({exc}); nothing was "
+                              "installed.") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        archive.unlink(missing_ok=True)
     return target
 
 

@@ -35,6 +35,8 @@ class FusedRecognizer(PosteriorRecognizer):
     """The model's alignment, boundary times averaged with pocketsphinx's where the two agree."""
 
     name = "fused"
+    chunk_grid = model_rec.ModelRecognizer.chunk_grid
+    chunk_context = model_rec.ModelRecognizer.chunk_context
 
     def __init__(self, model: model_rec.ModelRecognizer, pocketsphinx: Recognizer, weight: float | None = None,
                  offset: float | None = None, max_gap: float | None = None):
@@ -52,23 +54,43 @@ class FusedRecognizer(PosteriorRecognizer):
         self.last_timing = dict(self.model.last_timing)
         return post
 
+    def window_posteriors(self, window, first: int, count: int) -> FramePosteriors:
+        return self.model.window_posteriors(window, first, count)
+
+    def align_words(self, post: FramePosteriors, words, language: str = "eng", duration: float | None = None,
+                    open_end: bool = False, units_out: list | None = None) -> PhoneTrack:
+        """The model's alignment (pocketsphinx joins in :meth:`finish_segment`, once a stretch is final)."""
+        track = self.model.align_words(post, words, language, duration, open_end=open_end, units_out=units_out)
+        track.recognizer = self.name
+        return track
+
+    def finish_segment(self, track: PhoneTrack, audio: Audio, language: str = "eng") -> PhoneTrack:
+        """Fuse a final stretch of a long clip with pocketsphinx's alignment of its words (whole words only)."""
+        if not track.words or any(p.word is None and p.phone != SIL for p in track.phones):
+            return track
+        return self._fuse(track, audio, " ".join(w.text for w in track.words), language)
+
     def recognize_posteriors(self, post: FramePosteriors, transcript: str | None = None, language: str = "eng",
                              duration: float | None = None) -> PhoneTrack:
         """Decode posteriors from :meth:`posteriors` (pocketsphinx needs their audio, kept from that call)."""
-        from ..align import fuse_tracks
-        from ..confidence import mark_boundary_agreement, mark_disagreement
-
         track = self.model.recognize_posteriors(post, transcript, language, duration=duration)
         track.recognizer = self.name
         if transcript is None or not transcript.strip():
             return track
-        if (language or "eng").lower() not in ENGLISH:
-            return track  # pocketsphinx is English only: the model's alignment alone
         audio = self._last[1] if self._last is not None and self._last[0] is post else None
         if audio is None:
-            track.warnings.append("pocketsphinx was not run (the audio of these posteriors is unknown); "
-                                  "the model's alignment alone is used")
+            if (language or "eng").lower() in ENGLISH:
+                track.warnings.append("pocketsphinx was not run (the audio of these posteriors is unknown); "
+                                      "the model's alignment alone is used")
             return track
+        return self._fuse(track, audio, transcript, language)
+
+    def _fuse(self, track: PhoneTrack, audio: Audio, transcript: str, language: str) -> PhoneTrack:
+        from ..align import fuse_tracks
+        from ..confidence import mark_boundary_agreement, mark_disagreement
+
+        if (language or "eng").lower() not in ENGLISH:
+            return track  # pocketsphinx is English only: the model's alignment alone
         t0 = time.perf_counter()
         other = self.pocketsphinx.recognize(audio, transcript, language)
         self.last_timing["pocketsphinx_s"] = time.perf_counter() - t0

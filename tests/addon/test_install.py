@@ -107,7 +107,7 @@ INSTALL_SCRIPT = textwrap.dedent(r"""
         cls.draw(fake, ctx)
         drawn[n] = len(log)
     log = []
-    type(prefs).draw(type("P", (), {"layout": Layout(log)})(), ctx)
+    type(prefs).draw(type("P", (), {"layout": Layout(log), "bl_rna": prefs.bl_rna})(), ctx)  # its own properties
     drawn["prefs"] = len(log)
     out["drawn"] = drawn
 

@@ -113,34 +113,95 @@ def test_missing_model_names_the_download_command(tmp_path, monkeypatch):
     assert "lipsync models download allosaurus" in available_recognizers()["allosaurus"]
 
 
-def test_download_uses_allosaurus_downloader_mocked_at_network(tmp_path, monkeypatch):
-    from allosaurus.bin import download_model as dl
-
+def _archive(tmp_path, name="uni2005"):
     src = tmp_path / "src"
-    build_model(src, "uni2005")
+    build_model(src, name)
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        tf.add(src / "uni2005", arcname="uni2005")
-    payload = buf.getvalue()
-    urls = []
+        tf.add(src / name, arcname=name)
+    return buf.getvalue()
 
-    class Resp:
-        def read(self):
-            return payload
+
+class _Resp(io.BytesIO):
+    pass
+
+
+def test_download_is_verified_against_its_sha256(tmp_path, monkeypatch):
+    """Our own downloader (allosaurus's would install unchecked): verified, then unpacked; mocked at the network."""
+    import hashlib
+
+    from lipsync.errors import DownloadError
+    from lipsync.phonemes.recognizers import downloads
+
+    payload = _archive(tmp_path)
+    good = hashlib.sha256(payload).hexdigest()
+    urls = []
 
     def fake_urlopen(url, *a, **k):
         urls.append(url)
-        return Resp()
+        return _Resp(payload)
 
-    monkeypatch.setattr(dl, "urlopen", fake_urlopen)
+    monkeypatch.setattr(downloads, "urlopen", fake_urlopen)
     dest = tmp_path / "user"
+    # no recorded sum for this name: refused before any download, with the way to give one
+    monkeypatch.setattr(downloads, "known", lambda family, name: None)
+    with pytest.raises(DownloadError, match="No SHA-256 sum is recorded.*--sha256 SUM"):
+        allosaurus_rec.download_model("uni2005", dest)
+    assert urls == []
+    # a sum that does not match: deleted, one clear line, nothing installed
+    with pytest.raises(DownloadError, match="does not match its recorded SHA-256.*deleted"):
+        allosaurus_rec.download_model("uni2005", dest, sha256="0" * 64)
+    assert allosaurus_rec.installed_models(dest) == [] and not list(dest.iterdir())
+    # the recorded sum (as model_sums.json would hold it): installed
+    monkeypatch.setattr(downloads, "known", lambda family, name: {"url": "https://example.invalid/u.tar.gz",
+                                                                    "sha256": good})
     path = allosaurus_rec.download_model("uni2005", dest)
     assert path == dest / "uni2005" and allosaurus_rec.installed_models(dest) == ["uni2005"]
-    assert urls and urls[0].endswith("/uni2005.tar.gz")
+    assert urls[-1] == "https://example.invalid/u.tar.gz"
+    assert sorted(p.name for p in dest.iterdir()) == ["uni2005"]  # no archive or unpack folder left
 
     def offline(url, *a, **k):
         raise OSError("network unreachable")
 
-    monkeypatch.setattr(dl, "urlopen", offline)
-    with pytest.raises(RecognizerError, match="lipsync models download allosaurus --name eng2102"):
-        allosaurus_rec.download_model("eng2102", dest)
+    monkeypatch.setattr(downloads, "urlopen", offline)
+    with pytest.raises(DownloadError, match="Could not download the allosaurus model 'eng2102'"):
+        allosaurus_rec.download_model("eng2102", dest, sha256=good)
+
+
+def test_an_archive_reaching_outside_its_folder_is_not_unpacked(tmp_path, monkeypatch):
+    import hashlib
+
+    from lipsync.phonemes.recognizers import downloads
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        info = tarfile.TarInfo("../evil.txt")
+        info.size = 4
+        tf.addfile(info, io.BytesIO(b"evil"))
+    payload = buf.getvalue()
+    monkeypatch.setattr(downloads, "urlopen", lambda url, *a, **k: _Resp(payload))
+    with pytest.raises(RecognizerError, match="not a plain file inside"):
+        allosaurus_rec.download_model("uni2005", tmp_path / "user", sha256=hashlib.sha256(payload).hexdigest())
+    assert not (tmp_path / "evil.txt").exists()
+
+
+def test_recorded_sums_list_the_known_models():
+    from lipsync.phonemes.recognizers import downloads
+
+    sums = downloads.recorded_sums()["allosaurus"]
+    assert {"uni2005", "eng2102"} <= set(sums)
+    for entry in sums.values():
+        assert entry["url"].startswith("https://") and (entry["sha256"] is None or len(entry["sha256"]) == 64)
+
+
+def test_windowed_long_clip(model_root, contiguous):
+    """allosaurus runs a long clip window by window too (pipeline.analyze chunks it)."""
+    from lipsync import pipeline
+    from lipsync.phonemes.audio import ArraySource
+
+    audio = _speechy(seconds=24)
+    res = pipeline.analyze(ArraySource(audio), recognizer=get_recognizer("allosaurus", model="tiny"),
+                           chunk_seconds=8, overlap_seconds=3)
+    assert res.timings["windows"] == 3
+    contiguous(res.phones)
+    assert res.phones.duration == pytest.approx(24.0)
