@@ -72,7 +72,7 @@ def animate_file(blend_path, audio_path, object_name, out_path, transcript=None,
     _open(blend_path)
     scene = bpy.context.scene
     if object_name not in bpy.data.objects:
-        names = ", ".join(o.name for o in bpy.data.objects if o.type in ("MESH", "ARMATURE"))
+        names = ", ".join(o.name for o in bpy.data.objects if o.type in ("MESH", "ARMATURE", "GREASEPENCIL"))
         raise LipSyncError(f"No object called '{object_name}' in {blend_path}. Meshes and armatures there: "
                            f"{names or 'none'}.")
     added_strip = ""

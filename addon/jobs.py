@@ -48,17 +48,31 @@ class Job:
 # ---------------------------------------------------------------- validation
 
 def rig_target_names(obj) -> tuple[list[str], dict[str, str]]:
-    """(names, kinds) of everything on ``obj`` a mapping can drive: shape keys, bones, pose actions."""
+    """(names, kinds) of everything on ``obj`` a mapping can drive: shape keys, bones, pose actions, or a 2D
+    rig's mouth drawings (kind "drawing")."""
     from ..rigging.blender.targets import available_targets
 
+    rig2d = _chart_rig(obj)
+    if rig2d is not None:
+        names = list(dict.fromkeys(n for ch in rig2d.channels for n in ch.values))
+        return names, {n: "drawing" for n in names}
     kinds = available_targets(obj)
     return list(kinds), kinds
+
+
+def _chart_rig(obj):
+    """The 2D mouth rig of ``obj`` (Grease Pencil, image sequence, sprite sheet) or None; RigError says what to do."""
+    from ..rigging.blender.chart2d import detect_chart_rig
+
+    return detect_chart_rig(obj)
 
 
 def check_target(obj) -> None:
     if obj is None:
         raise LipSyncError("No target character. In the Lip Sync panel pick the mesh with the mouth shape keys "
-                           "(or the face armature) as Target.")
+                           "(or the face armature, or a 2D character) as Target.")
+    if _chart_rig(obj) is not None:
+        return
     if obj.type not in ("MESH", "ARMATURE"):
         raise LipSyncError(f"'{obj.name}' is a {obj.type.lower()}; the target must be a mesh with mouth shape keys "
                            "or an armature with mouth bones.")
@@ -78,6 +92,8 @@ def resolve_mapping(obj, props):
         from .properties import mapping_from_props
 
         return mapping_from_props(props).validate(), None
+    if _chart_rig(obj) is not None:
+        return None, None  # a 2D chart: its drawings are matched by name (rigging.chart)
     names, kinds = rig_target_names(obj)
     preset = None if props is None or props.mapping_preset in ("", "AUTO") else props.mapping_preset
     name, mapping, missing = rmap.detect_preset(names, kinds, preset=preset)

@@ -109,7 +109,11 @@ def style_preset_items(self, context):
 # ------------------------------------------------------------------ scene properties
 
 def _target_poll(self, obj):
-    if obj.type == "ARMATURE":
+    if obj.type in ("ARMATURE", "GREASEPENCIL"):
+        return True
+    from ..rigging.blender.chart2d import is_chart_object
+
+    if is_chart_object(obj):
         return True
     keys = getattr(getattr(obj, "data", None), "shape_keys", None)
     return obj.type == "MESH" and keys is not None and len(keys.key_blocks) > 1

@@ -10,6 +10,7 @@ retyped there (and locked F-curves) are kept (``keys.merge_range``).
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -18,10 +19,11 @@ import numpy as np
 
 from ...errors import RigError
 from ...phonemes.types import VisemeTrack
+from ..chart import chart_curves, chart_shapes, merge_runs, shape_runs
 from ..curves import Curve, build_curves
 from ..mapping import Mapping
 from ..settings import AnimSettings
-from . import compat
+from . import chart2d, compat
 from .keys import merge_range
 from .names import ACTIVE_PROP, NLA_PREFIX, TAKE_INDEX_PROP, TAKE_PROP, is_take
 from .targets import bind_mapping, editable, prepare_overrides, rig_meshes
@@ -56,11 +58,13 @@ class TakeResult:
         return list(self.messages)
 
 
-def _ids_for_curves(obj, curves: list[Curve]) -> dict:
-    """Group curves by the ID they animate (a mesh's Key datablock, or the armature object)."""
+def _ids_for_curves(obj, curves: list[Curve], ids2d: dict | None = None) -> dict:
+    """Group curves by the ID they animate (a mesh's Key datablock, the armature object, a 2D rig's IDs)."""
     groups: dict = {}
     for c in curves:
-        if c.kind == "shape_key":
+        if c.kind == "property":
+            idb = ids2d[c.object]
+        elif c.kind == "shape_key":
             mesh = bpy.data.objects[c.object]
             idb = mesh.data.shape_keys
         else:
@@ -124,6 +128,8 @@ def set_active_take(obj, name: str, extra_objects=()):
     meshes = rig_meshes(obj, extra_objects)
     for m in meshes:
         ids[("KEY", m.data.shape_keys.name)] = m.data.shape_keys
+    for idb in chart2d.rig_ids(obj):
+        ids[(idb.id_type, idb.name)] = idb
     played = set()
     for slot in compat.action_slots(action):
         idb = ids.get((slot.target_id_type, slot.name_display))
@@ -149,7 +155,7 @@ def set_active_take(obj, name: str, extra_objects=()):
 def _release_left_out(obj, meshes, played: set) -> None:
     """IDs of ``obj``'s character outside ``played`` ((id_type, name) pairs) stop playing its takes."""
     mine = [bpy.data.actions[t] for t in list_takes(obj)]
-    for idb in [obj] + [m.data.shape_keys for m in meshes]:
+    for idb in [obj] + [m.data.shape_keys for m in meshes] + chart2d.rig_ids(obj):
         if (idb.id_type, idb.name) in played:
             continue
         if any(compat.plays(idb, a) for a in mine):
@@ -177,14 +183,21 @@ def generate_take(obj, track: VisemeTrack, settings: AnimSettings, *, fps: float
         raise RigError("The viseme track is empty; run the analysis on a sound strip with speech first.")
     if frame_range is not None and frame_range[1] < frame_range[0]:
         raise RigError(f"Frame range {frame_range} is reversed: give (first, last) with first <= last.")
-    override_messages = prepare_overrides(obj, extra_objects, exclude)
-    bound, preset_name, missing, messages = bind_mapping(obj, mapping, extra_objects, preset, exclude)
-    messages = override_messages + messages
-    curves = build_curves(track, bound, settings, fps, start_frame, loudness, frame_range)
+    rig2d = chart2d.detect_chart_rig(obj, mapping)
+    if rig2d is not None:  # a 2D mouth: drawings switched (Grease Pencil, image sequence, sprite sheet)
+        curves = chart_curves(track, rig2d.chart, rig2d.channels, settings, fps, start_frame, frame_range)
+        preset_name, missing, messages = f"{rig2d.preset} ({rig2d.convention})", rig2d.missing, rig2d.messages
+        mapping_json = json.dumps({"name": rig2d.preset, "convention": rig2d.convention, "chart": rig2d.chart})
+    else:
+        override_messages = prepare_overrides(obj, extra_objects, exclude)
+        bound, preset_name, missing, messages = bind_mapping(obj, mapping, extra_objects, preset, exclude)
+        messages = override_messages + messages
+        curves = build_curves(track, bound, settings, fps, start_frame, loudness, frame_range)
+        mapping_json = bound.to_json()
     if not curves:
         raise RigError(f"Nothing to key: the clip (frames {start_frame:g}..{start_frame + track.duration * fps:g}) "
                        f"does not overlap the frame range {frame_range}.")
-    groups = _ids_for_curves(obj, curves)
+    groups = _ids_for_curves(obj, curves, rig2d.ids if rig2d is not None else None)
     for idb, _ in groups.values():
         if not editable(idb):
             raise RigError(f"{idb.name!r} is linked from a library and not editable. Make a library override "
@@ -205,7 +218,8 @@ def generate_take(obj, track: VisemeTrack, settings: AnimSettings, *, fps: float
     action[TAKE_INDEX_PROP] = 1 + max((bpy.data.actions[n].get(TAKE_INDEX_PROP, 0)
                                             for n in list_takes(obj) if n != action.name), default=0)
     action["lipsync_settings"] = str(settings.to_dict())
-    action["lipsync_mapping"] = bound.to_json()
+    action["lipsync_mapping"] = mapping_json
+    _store_shapes(action, track, settings, fps, start_frame, frame_range, base is not None)
     lo, hi = (frame_range if frame_range is not None else (-math.inf, math.inf))
     for idb, cs in groups.values():
         slot = compat.ensure_slot(action, idb)
@@ -237,6 +251,30 @@ def generate_take(obj, track: VisemeTrack, settings: AnimSettings, *, fps: float
     return result
 
 
+SHAPES_PROP = "lipsync_shapes"  # on takes: JSON [[first frame, last frame, "A".."X"], ...], the mouth shape held
+
+
+def _store_shapes(action, track, settings, fps, start_frame, frame_range, refine: bool) -> None:
+    """Remember which mouth shape (A-H/X) each frame of the take holds: for the burn-in and the markers."""
+    grid, letters, _ = chart_shapes(track, settings, fps, start_frame, frame_range)
+    runs = shape_runs(grid, letters, settings.step)
+    if refine and frame_range is not None:
+        try:
+            old = json.loads(action.get(SHAPES_PROP, "[]"))
+        except ValueError:
+            old = []
+        runs = merge_runs(old, runs, frame_range[0], frame_range[1])
+    action[SHAPES_PROP] = json.dumps([list(r) for r in runs], separators=(",", ":"))
+
+
+def take_shapes(action) -> list[list]:
+    """The shape runs stored on a take ([] for a take made before they were stored)."""
+    try:
+        return json.loads(action.get(SHAPES_PROP, "[]")) if action is not None else []
+    except (TypeError, ValueError):
+        return []
+
+
 def _write_new(action, idb, c: Curve) -> int:
     return sum(write_curves(action, idb, [c]).values())
 
@@ -248,7 +286,7 @@ def remove_take(obj, name: str, extra_objects=()):
         raise RigError(f"No take {name!r} for {obj.name!r}.")
     action = bpy.data.actions[name]
     rest = [t for t in takes if t != name]
-    ids = [obj] + [m.data.shape_keys for m in rig_meshes(obj, extra_objects)]
+    ids = [obj] + [m.data.shape_keys for m in rig_meshes(obj, extra_objects)] + chart2d.rig_ids(obj)
     ids += [k for k in bpy.data.shape_keys if k not in ids and k.animation_data is not None
             and (compat.plays(k, action) or k.animation_data.nla_tracks.get(NLA_PREFIX + name))]
     for idb in ids:
@@ -267,4 +305,4 @@ def remove_take(obj, name: str, extra_objects=()):
         del obj[ACTIVE_PROP]
 
 
-__all__ = ["TakeResult", "generate_take", "list_takes", "active_take", "set_active_take", "remove_take"]
+__all__ = ["TakeResult", "generate_take", "take_shapes", "list_takes", "active_take", "set_active_take", "remove_take"]

@@ -39,6 +39,8 @@ def curve_channel(curve: Curve) -> tuple[str, int]:
     """(data_path, array index) of a curve on its ID."""
     if curve.kind == "shape_key":
         return shape_key_path(curve.target), 0
+    if curve.kind == "property":  # a 2D rig's property: data_path is the whole RNA path on its ID
+        return curve.data_path, curve.index
     return bone_path(curve.target, curve.data_path), curve.index
 
 
@@ -122,7 +124,8 @@ def write_curves(action: bpy.types.Action, id_block: bpy.types.ID, curves: list[
     written: dict[str, int] = {}
     for c in curves:
         path, index = curve_channel(c)
-        fc = ensure_fcurve(action, id_block, path, index, group=c.target if c.kind == "bone_channel" else None)
+        fc = ensure_fcurve(action, id_block, path, index, group=c.target if c.kind == "bone_channel" else
+                           "Lip Sync mouth" if c.kind == "property" else None)
         n = fill_fcurve(fc, c.frames, c.values, c.slopes, c.interpolation)
         fc.update()
         record_keys(action, slot, path, index, c.frames, c.values)
@@ -133,4 +136,6 @@ def write_curves(action: bpy.types.Action, id_block: bpy.types.ID, curves: list[
 def label(c: Curve) -> str:
     if c.kind == "shape_key":
         return f"{c.object}:{c.target}" if c.object else c.target
+    if c.kind == "property":
+        return c.target
     return f"{c.target}.{c.data_path}[{c.index}]"
