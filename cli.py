@@ -224,6 +224,20 @@ def _add_settings_options(p):
             g.add_argument(opt, dest="set_" + f.name, default=None, metavar="NAME", help=helptext)
 
 
+MARKER_KINDS = ("words", "phones")
+
+
+def _markers(text: str | None) -> tuple[str, ...]:
+    """``--markers words,phones`` -> ("words", "phones"); a clear error for anything else."""
+    if not text:
+        return ()
+    kinds = tuple(dict.fromkeys(k.strip().lower() for k in text.split(",") if k.strip()))
+    bad = [k for k in kinds if k not in MARKER_KINDS]
+    if bad or not kinds:
+        raise UsageError(f"--markers {text!r}: give words, phones or words,phones.")
+    return kinds
+
+
 def cmd_animate(args) -> int:
     from .outputs import check_output
     from .pipeline import read_transcript
@@ -235,9 +249,10 @@ def cmd_animate(args) -> int:
     from .addon.headless import animate_file
 
     transcript = read_transcript(args.transcript) if args.transcript else None
+    markers = _markers(args.markers)
     info = animate_file(args.blend, args.audio, args.object, args.output, transcript=transcript,
                         recognizer=args.recognizer, setting_overrides=overrides,
-                        review_threshold=args.review_threshold)
+                        review_threshold=args.review_threshold, **({"markers": markers} if markers else {}))
     review = info.pop("review", [])
     for k, v in info.items():
         print(f"{k}: {v}", file=sys.stderr)
@@ -263,8 +278,14 @@ def cmd_preview(args) -> int:
             frames = (int(a), int(b))
         except ValueError:
             raise UsageError(f"--frames {args.frames!r}: give FIRST-LAST scene frames, e.g. --frames 1-48") from None
-    out = preview_file(args.blend, args.output, engine=args.engine, scale=args.resolution, frame_range=frames)
+    stats: dict = {}
+    out = preview_file(args.blend, args.output, engine=args.engine, scale=args.resolution, frame_range=frames,
+                       burn_in=args.burn_in, stats=stats)
     print(f"preview: {out}", file=sys.stderr)
+    if stats:
+        w, h = stats.get("resolution", (0, 0))
+        print(f"render: {stats['frames']} frames at {w}x{h} with {stats['engine']} in {stats['seconds']:.1f} s "
+              f"({stats['seconds_per_frame']:.3f} s per frame)", file=sys.stderr)
     return 0
 
 
@@ -414,18 +435,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="OUT.blend")
     p.add_argument("--review-threshold", type=float, default=None, metavar="C",
                    help="phones below this confidence (0-1) are marked for review (the scene's, 0.5)")
+    p.add_argument("--markers", metavar="words,phones",
+                   help="also put timeline markers at each word (LS: word) and/or phone (LS/phone/); "
+                        "replaced when the character is generated again, your own markers are kept")
     _add_settings_options(p)
     p.set_defaults(func=cmd_animate)
 
     p = sub.add_parser("preview", help="render a playblast with the dialogue",
                        description="Render the scene's frame range as an MP4 (H.264 + AAC) with the scene's "
-                                   "sound strips, framed on the character's face.")
+                                   "sound strips, framed on the character's face (a 2D character through the "
+                                   "scene's camera); prints the render time per frame.")
     p.add_argument("blend", metavar="SCENE.blend")
     p.add_argument("-o", "--output", required=True, metavar="OUT.mp4")
-    p.add_argument("--engine", default="WORKBENCH", choices=["WORKBENCH", "EEVEE"], help="render engine (WORKBENCH)")
+    p.add_argument("--engine", default="AUTO", choices=["AUTO", "WORKBENCH", "EEVEE"],
+                   help="render engine (AUTO: EEVEE where there is a GPU, else WORKBENCH)")
     p.add_argument("--frames", metavar="FIRST-LAST", help="scene frames to render (default: the scene's frame range)")
     p.add_argument("--resolution", type=int, default=50, metavar="PERCENT",
                    help="percent of the scene's resolution, 1-100 (50)")
+    p.add_argument("--burn-in", action=argparse.BooleanOptionalAction, default=True,
+                   help="stamp the frame number, current word, phone and mouth shape on the frames (on)")
     p.set_defaults(func=cmd_preview)
 
     p = sub.add_parser("models", help="list recognisers and models; download allosaurus and speech models",

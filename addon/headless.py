@@ -51,7 +51,7 @@ def _strip_playing(scene, audio_path: str):
 
 
 def animate_file(blend_path, audio_path, object_name, out_path, transcript=None, recognizer="auto",
-                 settings=None, review_threshold=None, setting_overrides=None, language=None) -> dict:
+                 settings=None, review_threshold=None, setting_overrides=None, language=None, markers=()) -> dict:
     """Open ``blend_path``, lip-sync ``object_name`` to ``audio_path`` as a new take, save to ``out_path``.
 
     When a sound strip of the scene plays ``audio_path`` its timing (start, trims, offset)
@@ -67,6 +67,7 @@ def animate_file(blend_path, audio_path, object_name, out_path, transcript=None,
     loaded once (a batch); ``language`` (ISO 639-3): the dialogue's language (default: the scene's).
     The output is written whole or not at all (``outputs.atomic_output``). Raises
     ``errors.LipSyncError`` (importable without bpy) with a message that says what to do.
+    ``markers``: ("words", "phones") or one of them: timeline markers at each word / phone (``timeline``).
     """
     out_path = check_output(out_path)  # before the (slow) analysis: say now that it cannot be written
     _open(blend_path)
@@ -82,6 +83,9 @@ def animate_file(blend_path, audio_path, object_name, out_path, transcript=None,
         scene.lipsync.review_threshold = float(review_threshold)
     if language:
         scene.lipsync.language = str(language)
+    if markers:
+        scene.lipsync.show_word_markers = "words" in markers
+        scene.lipsync.show_phone_markers = "phones" in markers
     if settings is None and setting_overrides:
         import dataclasses
 
@@ -135,6 +139,11 @@ def _guess_target(scene):
     for o in scene.objects:
         if o.type == "ARMATURE" and o.animation_data and o.animation_data.action:
             return o
+    from ..rigging.blender import takes as rtakes
+
+    for o in scene.objects:  # a 2D character (Grease Pencil, image mouth) playing a take
+        if o.type in ("GREASEPENCIL", "MESH") and rtakes.active_take(o):
+            return o
     for o in scene.objects:
         keys = getattr(getattr(o, "data", None), "shape_keys", None)
         if o.type == "MESH" and keys is not None:
@@ -142,10 +151,13 @@ def _guess_target(scene):
     return None
 
 
-def preview_file(blend_path, out_path, engine="WORKBENCH", scale=50, frame_face=True, frame_range=None) -> str:
+def preview_file(blend_path, out_path, engine="AUTO", scale=50, frame_face=True, frame_range=None, burn_in=False,
+                 stats=None) -> str:
     """Render ``frame_range`` (first, last; default: the scene's frame range) of ``blend_path`` to ``out_path``
     (.mp4, H.264 + AAC with the scene's sound strips) at ``scale`` percent of the scene's resolution, framed on
-    the lip-synced character. Returns the written path."""
+    the lip-synced character (a 2D one through the scene's camera). ``burn_in``: frame number, word, phone and
+    mouth shape stamped on the frames. ``stats``: a dict that receives the render time (``preview.render_preview``).
+    Returns the written path."""
     out_path = check_output(out_path)
     _open(blend_path)
     scene = bpy.context.scene
@@ -158,4 +170,4 @@ def preview_file(blend_path, out_path, engine="WORKBENCH", scale=50, frame_face=
         raise LipSyncError(f"Frames {frame_range[0]}-{frame_range[1]} are reversed; give FIRST-LAST, e.g. 1-48.")
     return render_preview(scene, os.path.abspath(os.fspath(out_path)), engine=engine, scale=scale,
                           target=target, frame_face=frame_face and target is not None,
-                          frame_range=(int(frame_range[0]), int(frame_range[1])))
+                          frame_range=(int(frame_range[0]), int(frame_range[1])), burn_in=burn_in, stats=stats)

@@ -324,6 +324,10 @@ def apply_job(job: Job, analysis) -> dict:
         frame_range=frame_range, take_name=job.take_name or None, mapping=job.mapping, preset=job.preset,
         loudness=analysis.loudness, exclude=job.exclude)
     spans = _store_review(scene, obj, result.take_name, analysis, timing, frame_range, job.review_threshold)
+    from . import timeline
+
+    n_markers = timeline.sync_markers(scene, obj, bool(scene.lipsync.show_word_markers),
+                                      bool(scene.lipsync.show_phone_markers))
     summary = {
         "object": obj.name, "take": result.take_name, "preset": result.preset,
         "frame_range": list(timing.frame_range), "fps": timing.fps, "audio": job.audio_path,
@@ -335,6 +339,7 @@ def apply_job(job: Job, analysis) -> dict:
     summary["channels"] = result.channels
     summary["objects"] = list(result.objects)
     summary["missing"] = list(result.missing)
+    summary["markers"] = n_markers
     summary["review_threshold"] = job.review_threshold
     summary["review"] = [s.to_dict() for s in spans]
     scene.lipsync.status = (f"Take '{summary['take']}': frames {timing.frame_range[0]}-{timing.frame_range[1]}, "

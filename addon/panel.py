@@ -260,6 +260,9 @@ class LIPSYNC_PT_review(_LipSyncPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.prop(props, "show_review_markers")
         row.prop(props, "review_preview_range", text="Loop")
+        row = layout.row(align=True)
+        row.prop(props, "show_word_markers")
+        row.prop(props, "show_phone_markers")
         layout.operator("lipsync.clear_review_markers", icon="MARKER")
         obj = props.target
         if obj is None:
@@ -309,7 +312,9 @@ class LIPSYNC_PT_preview(_LipSyncPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.prop(props, "preview_engine", text="")
         row.prop(props, "preview_scale")
-        layout.prop(props, "preview_frame_face")
+        row = layout.row(align=True)
+        row.prop(props, "preview_frame_face")
+        row.prop(props, "preview_burn_in")
         layout.operator("lipsync.render_preview", icon="RENDER_ANIMATION")
 
 

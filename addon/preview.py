@@ -1,7 +1,10 @@
 """Render Preview: a playblast of the lip-synced range with the dialogue muxed in (H.264 + AAC).
 
-Workbench by default (fast, works headless); EEVEE optionally (GPU where
-available). The scene's render settings, frame range and camera are restored
+Engine AUTO (the default) is EEVEE where the machine has a GPU, else Workbench
+(fast, works headless on CPUs); either can be asked for. The seconds per frame
+are measured (``stats``). With ``burn_in`` the frames carry Blender's render
+stamp: the frame number and a note with the current word, phone and mouth shape
+of the target's active take (``timeline.label_at``), updated on every frame. The scene's render settings, frame range and camera are restored
 afterwards; a temporary camera framed on the character's mouth area is
 added and removed when ``frame_face`` is on (or when the scene has no camera).
 Usable from the operator and headless (``addon.headless.preview_file``).
@@ -9,6 +12,8 @@ Usable from the operator and headless (``addon.headless.preview_file``).
 import glob
 import math
 import os
+import sys
+import time
 
 import bpy
 from mathutils import Vector
@@ -97,9 +102,12 @@ def preview_range(scene, target=None) -> tuple[int, int]:
 
 
 def _anim_range(obj):
+    from ..rigging.blender.chart2d import rig_ids
+
     datas = [obj]
     if obj.type == "MESH" and obj.data.shape_keys is not None:
         datas.append(obj.data.shape_keys)
+    datas += rig_ids(obj)  # a 2D mouth's Grease Pencil data or material node tree
     lo = hi = None
     for d in datas:
         ad = getattr(d, "animation_data", None)
@@ -114,6 +122,46 @@ def _anim_range(obj):
     return int(math.floor(lo)), int(math.ceil(hi))
 
 
+_STAMP_KEYS = ("use_stamp", "use_stamp_date", "use_stamp_time", "use_stamp_render_time", "use_stamp_frame",
+               "use_stamp_frame_range", "use_stamp_memory", "use_stamp_hostname", "use_stamp_camera",
+               "use_stamp_lens", "use_stamp_scene", "use_stamp_marker", "use_stamp_filename",
+               "use_stamp_sequencer_strip", "use_stamp_note", "stamp_note_text", "use_stamp_labels",
+               "stamp_font_size", "stamp_foreground", "stamp_background")
+
+
+def has_gpu() -> bool:
+    """Whether this machine has a GPU EEVEE can render on (a render node on Linux; always on macOS / Windows)."""
+    if sys.platform.startswith("linux"):
+        return bool(glob.glob("/dev/nvidia[0-9]*") or glob.glob("/dev/dri/renderD*"))
+    return True
+
+
+def _burn_in(scene, target):
+    """Turn the stamp on (frame number + note); returns the frame handler that updates the note, or None."""
+    from . import timeline
+
+    r = scene.render
+    for k in _STAMP_KEYS:
+        if k.startswith("use_stamp_"):
+            setattr(r, k, False)
+    r.use_stamp = True
+    r.use_stamp_frame = True
+    r.use_stamp_note = True
+    r.use_stamp_labels = True
+    r.stamp_font_size = max(10, int(r.resolution_y * r.resolution_percentage / 100 / 40))
+    r.stamp_foreground = (1.0, 1.0, 1.0, 1.0)
+    r.stamp_background = (0.0, 0.0, 0.0, 0.6)
+    words, phones, shapes = timeline.take_timeline(target) if target is not None else ([], [], [])
+
+    def update(sc, *_):
+        if sc == scene:
+            sc.render.stamp_note_text = timeline.label_at(sc.frame_current, words, phones, shapes)
+
+    update(scene)
+    bpy.app.handlers.frame_change_pre.append(update)
+    return update
+
+
 def _snapshot(scene):
     r = scene.render
     im = r.image_settings
@@ -125,6 +173,8 @@ def _snapshot(scene):
         "ff": {k: getattr(ff, k) for k in ("format", "codec", "audio_codec", "audio_channels", "audio_mixrate",
                                             "constant_rate_factor", "ffmpeg_preset", "audio_bitrate")},
         "use_sequencer": r.use_sequencer,
+        "stamp": {k: getattr(r, k) for k in _STAMP_KEYS if hasattr(r, k)},
+        "render_aa": scene.display.render_aa,
     }
     return snap
 
@@ -148,25 +198,34 @@ def _restore(scene, snap):
         except (TypeError, AttributeError):
             pass
     r.use_sequencer = snap["use_sequencer"]
+    for k, v in snap["stamp"].items():
+        setattr(r, k, v)
+    scene.display.render_aa = snap["render_aa"]
 
 
 def _engine_id(engine: str) -> str:
     engine = engine.upper()
+    if engine == "AUTO":
+        engine = "EEVEE" if has_gpu() else "WORKBENCH"
     if engine == "WORKBENCH":
         return "BLENDER_WORKBENCH"
     if engine.startswith("EEVEE"):
         items = bpy.types.RenderSettings.bl_rna.properties["engine"].enum_items.keys()
         return "BLENDER_EEVEE_NEXT" if "BLENDER_EEVEE_NEXT" in items else "BLENDER_EEVEE"
-    raise PreviewError(f"Unknown preview engine '{engine}'; use WORKBENCH or EEVEE.")
+    raise PreviewError(f"Unknown preview engine '{engine}'; use AUTO, WORKBENCH or EEVEE.")
 
 
-def render_preview(scene, out_path: str, engine: str = "WORKBENCH", scale: int = 50, target=None,
+def render_preview(scene, out_path: str, engine: str = "AUTO", scale: int = 50, target=None,
                    frame_face: bool = True, frame_range: tuple[int, int] | None = None,
-                   audio_path: str | None = None, audio_start_frame: int | None = None) -> str:
+                   audio_path: str | None = None, audio_start_frame: int | None = None,
+                   burn_in: bool = False, stats: dict | None = None) -> str:
     """Render ``frame_range`` (default: the lip-synced range) to ``out_path`` (.mp4, H.264 + AAC).
 
     The scene's sound strips are muxed; ``audio_path`` adds a temporary strip at
-    ``audio_start_frame`` for dialogue that is not in the sequencer. Returns the written path.
+    ``audio_start_frame`` for dialogue that is not in the sequencer. ``burn_in``: frame
+    number, word, phone and mouth shape stamped on every frame. A 2D target (Grease
+    Pencil, image mouth) is rendered through the scene's camera when it has one.
+    ``stats`` (a dict) receives engine, frames, seconds and seconds_per_frame. Returns the written path.
     """
     if not out_path:
         raise PreviewError("No preview file chosen. Set the preview path in the Lip Sync panel.")
@@ -185,10 +244,18 @@ def render_preview(scene, out_path: str, engine: str = "WORKBENCH", scale: int =
                            "or add a camera.")
     rng = frame_range or preview_range(scene, target)
     snap = _snapshot(scene)
-    temp_cam = temp_strip = None
+    temp_cam = temp_strip = handler = None
+    from ..rigging.blender.chart2d import is_chart_object
+
+    if target is not None and is_chart_object(target) and scene.camera is not None:
+        frame_face = False  # a drawn character is staged for its camera
     try:
         r = scene.render
         r.engine = _engine_id(engine)
+        if r.engine == "BLENDER_WORKBENCH":
+            scene.display.render_aa = "FXAA"  # a playblast: one sample, smoothed (8 samples cost ~4x)
+        if burn_in:
+            handler = _burn_in(scene, target)
         r.resolution_percentage = int(scale)
         scene.frame_start, scene.frame_end = int(rng[0]), int(rng[1])
         if target is not None and (frame_face or scene.camera is None):
@@ -219,6 +286,7 @@ def render_preview(scene, out_path: str, engine: str = "WORKBENCH", scale: int =
         r.filepath = base + "_"  # Blender appends the frame range and extension
         for old in glob.glob(glob.escape(base) + "_*.mp4"):
             os.remove(old)
+        t0 = time.perf_counter()
         try:
             bpy.ops.render.render(animation=True, scene=scene.name)
         except RuntimeError as exc:
@@ -229,7 +297,16 @@ def render_preview(scene, out_path: str, engine: str = "WORKBENCH", scale: int =
             raise PreviewError(f"Blender wrote no movie next to {out_path}; check that Blender was built with "
                                "FFmpeg (File -> Export -> movie formats) and try again.")
         os.replace(written[-1], out_path)
+        seconds = time.perf_counter() - t0
+        if stats is not None:
+            n = int(rng[1]) - int(rng[0]) + 1
+            stats.update(engine=r.engine, frames=n, seconds=round(seconds, 2),
+                         seconds_per_frame=round(seconds / max(n, 1), 3),
+                         resolution=(r.resolution_x * r.resolution_percentage // 100,
+                                     r.resolution_y * r.resolution_percentage // 100))
     finally:
+        if handler is not None and handler in bpy.app.handlers.frame_change_pre:
+            bpy.app.handlers.frame_change_pre.remove(handler)
         if temp_strip is not None:
             strips_mod.remove_strip(scene, temp_strip)
         _restore(scene, snap)

@@ -282,6 +282,16 @@ def _review_update(self, context):
         pass
 
 
+def _timeline_update(self, context):
+    from . import timeline
+
+    try:
+        if self.target is not None:
+            timeline.sync_markers(self.id_data, self.target, self.show_word_markers, self.show_phone_markers)
+    except Exception:  # an update callback must never raise (the property stays set)
+        pass
+
+
 class LIPSYNC_PG_scene(bpy.types.PropertyGroup):
     target: bpy.props.PointerProperty(
         name="Target", type=bpy.types.Object, poll=_target_poll, update=_target_update,
@@ -323,10 +333,22 @@ class LIPSYNC_PG_scene(bpy.types.PropertyGroup):
     review_preview_range: bpy.props.BoolProperty(
         name="Set Preview Range", default=True,
         description="Jumping to a stretch also sets the preview range around it (to loop it)")
+    show_word_markers: bpy.props.BoolProperty(
+        name="Word Markers", default=False, update=_timeline_update,
+        description="Put a timeline marker (LS: word) at the first frame of every word of the active take; "
+                    "replaced when you generate again, your own markers are never touched")
+    show_phone_markers: bpy.props.BoolProperty(
+        name="Phone Markers", default=False, update=_timeline_update,
+        description="Put a timeline marker (LS/phone/) at the first frame of every phone of the active take")
+    preview_burn_in: bpy.props.BoolProperty(
+        name="Burn In", default=True,
+        description="Print the frame number, the current word, phone and mouth shape into the preview "
+                    "(render metadata stamp)")
     preview_path: bpy.props.StringProperty(name="Preview File", subtype="FILE_PATH", default="//lipsync_preview.mp4")
     preview_engine: bpy.props.EnumProperty(
-        name="Engine", default="WORKBENCH",
-        items=[("WORKBENCH", "Workbench", "Fast solid shading"),
+        name="Engine", default="AUTO",
+        items=[("AUTO", "Auto", "EEVEE where there is a GPU, else Workbench"),
+               ("WORKBENCH", "Workbench", "Fast solid shading"),
                ("EEVEE", "EEVEE", "Materials and lighting (slower; GPU where available)")])
     preview_scale: bpy.props.IntProperty(name="Resolution %", default=50, min=5, max=100, subtype="PERCENTAGE")
     preview_frame_face: bpy.props.BoolProperty(

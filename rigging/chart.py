@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,14 +55,18 @@ def chart_from_names(names, mapping: Mapping | None = None) -> tuple[str, dict[s
             raise MappingError(f"The mapping binds no viseme:A..X to a drawing of this character "
                                f"(drawings: {', '.join(names[:12])}). Bind each mouth shape to a drawing's name.")
         return mapping.name or "Custom", chart, [v for v in VISEMES if v not in chart]
+    alias = {}  # "mouth_A" / "Mouth A" / "mouth.D_AI" -> the name without the prefix
+    for n in names:
+        short = re.sub(r"^(mouth|mth|pb|viseme)[\s_.\-]+", "", n, flags=re.IGNORECASE)
+        alias.setdefault(short or n, n)
     best: tuple = ("", {}, 0)
     for preset in (PRESTON_BLAIR, PAPAGAYO):
-        m, _missing, n = _resolve(preset, names, lambda _n: "shape_key")
+        m, _missing, n = _resolve(preset, list(alias), lambda _n: "shape_key")
         chart = {}
         for b in m.bindings:
             v = b.source.partition(":")[2]
             if b.source.startswith("viseme:") and v not in chart:
-                chart[v] = b.target
+                chart[v] = alias[b.target]
         if len(chart) > best[2]:
             best = (preset.name, chart, len(chart))
     return best[0], best[1], [v for v in VISEMES if v not in best[1]]

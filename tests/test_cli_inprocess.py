@@ -161,9 +161,10 @@ def test_preview_frames_and_resolution(capsys, monkeypatch):
     code, _, err = run(capsys, "preview", "s.blend", "-o", "p.mp4", "--frames", "5-40", "--resolution", "25",
                        "--engine", "EEVEE")
     assert code == 0 and err == "preview: /abs/p.mp4\n"
-    assert calls[0][3] == {"engine": "EEVEE", "scale": 25, "frame_range": (5, 40)}
-    code, _, _ = run(capsys, "preview", "s.blend", "-o", "p.mp4")
-    assert code == 0 and calls[1][3] == {"engine": "WORKBENCH", "scale": 50, "frame_range": None}
+    assert calls[0][3] == {"engine": "EEVEE", "scale": 25, "frame_range": (5, 40), "burn_in": True, "stats": {}}
+    code, _, _ = run(capsys, "preview", "s.blend", "-o", "p.mp4", "--no-burn-in")
+    assert code == 0 and calls[1][3] == {"engine": "AUTO", "scale": 50, "frame_range": None, "burn_in": False,
+                                         "stats": {}}
     code, _, err = run(capsys, "preview", "s.blend", "-o", "p.mp4", "--frames", "five")
     assert code == 2 and "--frames 'five': give FIRST-LAST" in err and len(calls) == 2
 

@@ -4,8 +4,10 @@
 
 1. `lipsync analyze` the sample dialogue -> out/dialogue.json (Rhubarb JSON) and
    out/dialogue.phones.tsv (timed phones);
-2. `lipsync animate` each sample rig with the dialogue -> out/<rig>_lipsync.blend;
-3. `lipsync preview` the cartoon head -> out/cartoon_head_preview.mp4 (H.264 + AAC).
+2. `lipsync animate` each sample rig with the dialogue -> out/<rig>_lipsync.blend (the 2D
+   Grease Pencil character toon_2d on twos, with word and phone markers on its timeline);
+3. `lipsync preview` the cartoon head -> out/cartoon_head_preview.mp4 and the 2D character ->
+   out/toon_2d_preview.mp4 (H.264 + AAC, frame number / word / phone / mouth shape burnt in).
 Each step is the real command line, run in-process.
 """
 from __future__ import annotations
@@ -17,12 +19,13 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = os.path.join(ROOT, "sample_scenes")
-# (blend file, character object) for each sample rig
+# (blend file, character object, extra options) for each sample rig
 RIGS = [
-    ("cartoon_head.blend", "CartoonHead"),
-    ("bone_head.blend", "BoneHead"),
-    ("arkit_head.blend", "ArkitHead"),
-    ("avatar.blend", "Avatar_Head"),  # head picked: its teeth and tongue are keyed with it
+    ("cartoon_head.blend", "CartoonHead", []),
+    ("bone_head.blend", "BoneHead", []),
+    ("arkit_head.blend", "ArkitHead", []),
+    ("avatar.blend", "Avatar_Head", []),  # head picked: its teeth and tongue are keyed with it
+    ("toon_2d.blend", "ToonHead", ["--step", "2", "--markers", "words,phones"]),  # 2D: Grease Pencil, on twos
 ]
 
 
@@ -48,16 +51,18 @@ def main(argv=None):
     run(["analyze", wav, "--transcript", txt, "-o", os.path.join(args.out, "dialogue.json")])
     run(["analyze", wav, "--transcript", txt, "--format", "phones-tsv", "-o",
          os.path.join(args.out, "dialogue.phones.tsv")])
-    for blend, obj in RIGS:
+    for blend, obj, extra in RIGS:
         path = os.path.join(SAMPLES, blend)
         if not os.path.exists(path):
             print(f"demo: {blend} not found, skipped", file=sys.stderr)
             continue
         out_blend = os.path.join(args.out, blend.replace(".blend", "_lipsync.blend"))
-        run(["animate", path, "--audio", wav, "--transcript", txt, "--object", obj, "-o", out_blend])
+        run(["animate", path, "--audio", wav, "--transcript", txt, "--object", obj, "-o", out_blend, *extra])
     if not args.no_preview:
         run(["preview", os.path.join(args.out, "cartoon_head_lipsync.blend"), "-o",
              os.path.join(args.out, "cartoon_head_preview.mp4")])
+        run(["preview", os.path.join(args.out, "toon_2d_lipsync.blend"), "-o",
+             os.path.join(args.out, "toon_2d_preview.mp4"), "--resolution", "35"])
     print(f"demo: done; see {args.out}")
 
 

@@ -31,7 +31,7 @@ class LIPSYNC_OT_render_preview(bpy.types.Operator):
             path = preview.render_preview(context.scene, bpy.path.abspath(out), engine=props.preview_engine,
                                           scale=props.preview_scale, target=props.target,
                                           frame_face=props.preview_frame_face, audio_path=audio,
-                                          audio_start_frame=start)
+                                          audio_start_frame=start, burn_in=props.preview_burn_in)
         except LipSyncError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}

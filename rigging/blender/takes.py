@@ -205,7 +205,7 @@ def generate_take(obj, track: VisemeTrack, settings: AnimSettings, *, fps: float
     result = TakeResult(take_name, [], preset=preset_name, missing=missing, messages=messages,
                         frame_range=tuple(frame_range) if frame_range else None)
     result.keys_dense = sum(c.n_dense for c in curves)
-    result.objects = list(dict.fromkeys(c.object or obj.name for c in curves))
+    result.objects = list(dict.fromkeys((c.object if c.kind != "property" else "") or obj.name for c in curves))
     base = bpy.data.actions.get(active_take(obj) or "") if frame_range is not None else None
     if base is not None:
         action = compat.copy_action(base, take_name)
