@@ -72,6 +72,22 @@ def chart_from_names(names, mapping: Mapping | None = None) -> tuple[str, dict[s
     return best[0], best[1], [v for v in VISEMES if v not in best[1]]
 
 
+def chart_names(names, preset: str) -> list[str]:
+    """The ``names`` that are mouth drawings by ``preset``'s names (e.g. Papagayo's WQ, which no shape needs)."""
+    from .mapping import PRESETS, normalize_name
+
+    p = PRESETS.get(preset)
+    if p is None:
+        return []
+    known = {normalize_name(c) for e in p.entries for c in e.names}
+    out = []
+    for n in names:
+        short = re.sub(r"^(mouth|mth|pb|viseme)[\s_.\-]+", "", n, flags=re.IGNORECASE) or n
+        if normalize_name(short) in known or normalize_name(n) in known:
+            out.append(n)
+    return out
+
+
 def complete_chart(chart: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """Every shape A-H/X mapped to a drawing (missing ones borrow a substitute); (chart, notes)."""
     if not chart:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import bpy
 
 from ...errors import RigError
-from ..chart import CHART_ORDER, ChartChannel, SheetLayout, chart_from_names, complete_chart, parse_order
+from ..chart import CHART_ORDER, ChartChannel, SheetLayout, chart_from_names, chart_names, complete_chart, parse_order
 from ..mapping import Mapping
 
 CHART_PROP = "lipsync_chart"  # drawing names in order (object / material)
@@ -124,8 +124,10 @@ def _gp_layers(obj, mapping):
     names = [lay.name for lay in gp.layers]
     preset, chart, missing = _resolve_chart(names, mapping, f"the layers of {obj.name!r}")
     used = list(dict.fromkeys(chart.values()))
+    # every mouth layer is keyed, also one no shape shows (Papagayo's WQ): it must not stay visible
+    layers = list(dict.fromkeys(used + chart_names(names, preset)))
     chans = [ChartChannel("data", f'layers["{_esc(n)}"].hide', 0,
-                          {m: (0.0 if m == n else 1.0) for m in used}, f"{n}.hide") for n in used]
+                          {m: (0.0 if m == n else 1.0) for m in used}, f"{n}.hide") for n in layers]
     return ChartRig("layer_visibility", chart, chans, {"data": gp}, preset, missing)
 
 
@@ -133,7 +135,7 @@ def _image_node(obj):
     """(material, image texture node, mapping node or None) of the first material showing an image."""
     for slot in getattr(obj, "material_slots", ()):
         mat = slot.material
-        if mat is None or not mat.use_nodes or mat.node_tree is None:
+        if mat is None or mat.node_tree is None:
             continue
         for node in mat.node_tree.nodes:
             if node.type == "TEX_IMAGE" and node.image is not None:

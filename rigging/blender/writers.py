@@ -101,15 +101,26 @@ def record_keys(action: bpy.types.Action, slot, data_path: str, index: int, fram
     if rec is None:
         action[RECORD_PROP] = {}
         rec = action[RECORD_PROP]
-    k = f"{slot.identifier}|{data_path}|{index}"
+    k = _record_key(slot, data_path, index)
     rec[k] = np.stack([np.asarray(frames, np.float64), np.asarray(values, np.float64)], 1).ravel().tolist()
+
+
+def _record_key(slot, data_path: str, index: int) -> str:
+    """The record's name for one F-curve: readable, or a digest where Blender's 63-character limit needs one
+    (a node socket path on a material's node tree, a long bone name)."""
+    k = f"{slot.identifier}|{data_path}|{index}"
+    if len(k) <= 63:
+        return k
+    import hashlib
+
+    return "#" + hashlib.sha1(k.encode("utf-8")).hexdigest()
 
 
 def recorded_keys(action, slot, data_path: str, index: int) -> np.ndarray:
     rec = action.get(RECORD_PROP)
     if rec is None:
         return np.zeros((0, 2))
-    v = rec.get(f"{slot.identifier}|{data_path}|{index}")
+    v = rec.get(_record_key(slot, data_path, index))
     if v is None:
         return np.zeros((0, 2))
     return np.asarray(list(v), np.float64).reshape(-1, 2)
