@@ -108,6 +108,11 @@ def test_warnings_are_printed_per_file(capsys, clips):
 
 
 def _fake_headless(monkeypatch, calls, review=()):
+    import tempfile
+
+    here = tempfile.mkdtemp()  # the command checks that the audio exists before any (faked) Blender work
+    open(os.path.join(here, "a.wav"), "wb").close()
+    monkeypatch.chdir(here)
     fake = types.ModuleType("lipsync.addon.headless")
 
     def animate_file(blend, audio, obj, out, **kw):
@@ -177,6 +182,8 @@ def test_errors_from_the_blender_side_are_one_line(capsys, monkeypatch):
 
     fake.animate_file = animate_file
     monkeypatch.setitem(sys.modules, "lipsync.addon.headless", fake)
+    _fake_headless(monkeypatch, [])  # a folder with a.wav (the command checks the audio first)
+    monkeypatch.setitem(sys.modules, "lipsync.addon.headless", fake)
     code, _, err = run(capsys, "animate", "s.blend", "--audio", "a.wav", "--object", "Hed", "-o", "o.blend")
     assert code == 2 and err == "lipsync: error: No object called 'Hed' in s.blend. Meshes and armatures there: Head.\n"
 
@@ -208,9 +215,9 @@ def test_models_list_and_download_messages(capsys, monkeypatch, tmp_path):
     assert e.value.code == 2 and "invalid choice: 'model'" in capsys.readouterr().err
     from lipsync.phonemes.recognizers import allosaurus
 
-    monkeypatch.setattr(allosaurus, "download_model", lambda name: tmp_path / name)
+    monkeypatch.setattr(allosaurus, "download_model", lambda name, sha256=None: tmp_path / name)
     code, out, _ = run(capsys, "models", "download", "allosaurus", "--name", "eng2102")
-    assert code == 0 and out == f"allosaurus model eng2102 is in {tmp_path / 'eng2102'}\n"
+    assert code == 0 and out == f"allosaurus model eng2102 is in {tmp_path / 'eng2102'} (SHA-256 checked)\n"
 
 
 def test_silence_gives_one_rest_cue(capsys, tmp_path):
