@@ -49,13 +49,13 @@ class Job:
 
 def rig_target_names(obj) -> tuple[list[str], dict[str, str]]:
     """(names, kinds) of everything on ``obj`` a mapping can drive: shape keys, bones, pose actions, or a 2D
-    rig's mouth drawings (kind "drawing")."""
+    rig's mouth drawings (listed as shape keys, so Detect / Edit Mapping bind visemes to them by name)."""
     from ..rigging.blender.targets import available_targets
 
     rig2d = _chart_rig(obj)
     if rig2d is not None:
         names = list(dict.fromkeys(n for ch in rig2d.channels for n in ch.values))
-        return names, {n: "drawing" for n in names}
+        return names, {n: "shape_key" for n in names}
     kinds = available_targets(obj)
     return list(kinds), kinds
 
