@@ -232,3 +232,22 @@ def test_unusable_2d_rigs_say_what_to_do(monkeypatch, tmp_path):
     tex.image.source = "FILE"
     with pytest.raises(RigError, match="single image"):
         chart2d.detect_chart_rig(plane)
+
+
+def test_a_custom_mapping_picks_the_drawings():
+    """Detect lists a 2D rig's drawings like shape keys; an edited mapping decides which drawing each shape shows."""
+    from lipsync.addon.jobs import rig_target_names
+    from lipsync.rigging.mapping import Binding, Mapping, detect_preset
+
+    bpy.ops.wm.open_mainfile(filepath=os.path.join(SAMPLES, "toon_2d.blend"))
+    obj = bpy.data.objects["ToonHead"]
+    names, kinds = rig_target_names(obj)
+    assert names == list(CHART_ORDER)
+    assert detect_preset(names, kinds)[0] == "Preston Blair"
+    # everything open shows D, closures A, rest X
+    m = Mapping("Mine", [Binding("viseme:A", "shape_key", "A"), Binding("viseme:X", "shape_key", "X")]
+                + [Binding(f"viseme:{v}", "shape_key", "D") for v in "BCDEFGH"])
+    rtakes.generate_take(obj, TRACK, AnimSettings(), fps=FPS, start_frame=1, take_name="mine", mapping=m)
+    scene = bpy.context.scene
+    offs = set(shown(scene, lambda: int(obj.modifiers["Mouth"].offset), range(1, 250)))
+    assert offs == {1, 4, 9}
