@@ -62,7 +62,9 @@ def test_window_features_and_loudness_equal_the_whole_clip():
     whole, rms = F.log_mel(x), rms_envelope(Audio(x, 16000))
     for first, count in [(0, 300), (257, 400), (len(whole) - 120, 120)]:
         a, b = F.frame_span(first, count, n)
-        assert np.array_equal(F.log_mel_frames(x[a:b], a, first, count, n), whole[first: first + count])
+        # equal up to float32 rounding (FFT and matrix products on another length differ in the last bits)
+        np.testing.assert_allclose(F.log_mel_frames(x[a:b], a, first, count, n), whole[first: first + count],
+                                   atol=1e-4, rtol=0)
         a = max(0, first * 160 - 200)
         got = frame_rms(x[a:], a, first, count, n)
         assert np.allclose(got, rms[first: first + count], atol=1e-6)
@@ -150,6 +152,13 @@ def _away(track, seams, margin):
             if all(abs(p.start - s) > margin and abs(p.end - s) > margin for s in seams)]
 
 
+def _same_phones(got, want):
+    """The same phones in the same order; times within 10 microseconds (float rounding of the boundary
+    refinement differs between CPUs' vector units, never by a fraction of a 10 ms frame)."""
+    assert [p[0] for p in got] == [p[0] for p in want]
+    np.testing.assert_allclose(np.array([p[1:] for p in got]), np.array([p[1:] for p in want]), atol=1e-5)
+
+
 def _no_seam_artefacts(track, seams, contiguous):
     contiguous(track)
     for s in seams:
@@ -163,14 +172,15 @@ def test_model_windows_equal_the_whole_clip(one_thread, contiguous, with_text):
     pytest.importorskip("torch")
     whole, windows, text, seams = _both("model", with_text)
     # away from the seams: the same phones, times and confidences (here even at them)
-    assert _away(windows.phones, seams, LAYOUT["model"][2] / 2) == _away(whole.phones, seams, LAYOUT["model"][2] / 2)
+    _same_phones(_away(windows.phones, seams, LAYOUT["model"][2] / 2), _away(whole.phones, seams, LAYOUT["model"][2] / 2))
     _no_seam_artefacts(windows.phones, seams, contiguous)
     assert len(windows.phones.phones) == len(whole.phones.phones)
     np.testing.assert_allclose(windows.visemes.controls, whole.visemes.controls, atol=1e-5)
     np.testing.assert_allclose(windows.loudness, whole.loudness, atol=1e-5)
     if with_text:
-        assert [(w.text, round(w.start, 4)) for w in windows.phones.words] == \
-               [(w.text, round(w.start, 4)) for w in whole.phones.words]
+        assert [w.text for w in windows.phones.words] == [w.text for w in whole.phones.words]
+        np.testing.assert_allclose([w.start for w in windows.phones.words], [w.start for w in whole.phones.words],
+                                   atol=1e-5)
 
 
 def _frame_agreement(a, b, hop=0.01):
