@@ -222,6 +222,9 @@ def _clean(tok: str, voice: str) -> list[str]:
     m = _ASPIRATED.match(tok)
     if m:
         tok = _FIXES.get(m.group(1) + ".", m.group(1)) + "ʰ" if m.group(1) != "ts." else "ʈʂʰ"
+    half = len(tok) // 2
+    if len(tok) >= 2 and len(tok) % 2 == 0 and tok[:half] == tok[half:]:  # "ää", "ʕʕ": one long segment
+        tok = tok[:half] + "ː"
     if len(tok) > 1 and tok[0] == "ʔ" and tok[1] in _VOWEL_CHARS:  # Danish stød: not a mouth shape
         tok = tok[1:]
     if not tok:
