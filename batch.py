@@ -191,6 +191,23 @@ def _recognizer(name: str, language: str):
         return _RECOGNIZERS[key]
 
 
+_WORDS: dict = {}
+
+
+def _words(language: str, notes: list):
+    """The speech model for a line's language, loaded once per worker and language (None: none fits; the reason,
+    e.g. that the embedded tiny.en is English-only, goes into ``notes`` and the model's phones are used)."""
+    from .pipeline import words_for
+
+    with _LOCK:
+        if language not in _WORDS:
+            why: list = []
+            _WORDS[language] = (words_for(language, None, why), why)
+        transcriber, why = _WORDS[language]
+    notes.extend(why)
+    return transcriber if transcriber is not None else False
+
+
 def set_threads(threads: int | None) -> None:
     """Torch's threads per worker (several workers on a few cores run faster with fewer each)."""
     if not threads:
@@ -238,9 +255,12 @@ def _run_cues(line: Line, options: Options) -> tuple[float, list]:
     check_output(line.output)
     transcript = read_transcript(line.transcript) if line.transcript else None
     rec = _recognizer(options.recognizer, line.language)
-    result = analyze(line.audio, transcript=transcript, recognizer=rec, language=line.language)
+    notes: list = []
+    # no script and the automatic recogniser: words from the audio in the line's language, as `lipsync` does
+    words = _words(line.language, notes) if transcript is None and options.recognizer == "auto" else False
+    result = analyze(line.audio, transcript=transcript, recognizer=rec, language=line.language, words=words)
     write_text(line.output, export(line.fmt, result.phones, result.visemes, line.audio))
-    return result.duration, list(result.phones.warnings)
+    return result.duration, notes + [w for w in result.phones.warnings if w not in notes]
 
 
 def _run_scene(line: Line, options: Options) -> tuple[float, list]:

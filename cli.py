@@ -371,7 +371,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="rhubarb-json", choices=_format_names(), help="output format (rhubarb-json)")
     p.add_argument("--recognizer", default="auto", choices=_recognizer_names(), help=_recognizer_help())
     p.add_argument("--language", default="eng",
-                   help="ISO 639-3 language of the speech (eng); 'auto': detected by a multilingual speech model")
+                   help="ISO 639-3 language of the speech (eng; fra, deu, rus, ell, ara, hin, kor, jpn, cmn, ...: "
+                        "100 through espeak-ng); 'auto': detected by a multilingual speech model")
     p.add_argument("--speech-model", metavar="NAME|FOLDER",
                    help="speech model for the words when no transcript is given (recogniser auto): tiny.en "
                         "(embedded, English) or a downloaded one (lipsync models list); default: tiny.en for "
@@ -411,7 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="rhubarb-json", choices=_format_names(),
                    help="cue format when a line's output has no known extension (rhubarb-json)")
     p.add_argument("--recognizer", default="auto", choices=_recognizer_names(), help=_recognizer_help())
-    p.add_argument("--language", default="eng", help="language of lines without one (eng)")
+    p.add_argument("--language", default="eng", help="ISO 639-3 language of lines without a language column (eng)")
     p.add_argument("-o", "--output-dir", metavar="DIR", help="folder for lines without an output (the manifest's)")
     p.add_argument("--force", action="store_true", help="redo lines whose output is up to date")
     p.add_argument("--workers", type=int, default=1, metavar="N", help="local worker processes (1: this process)")

@@ -210,6 +210,9 @@ def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=Non
     mapping, preset = resolve_mapping(obj, char)
     fps = strips_mod.scene_fps(scene.render)
     path, strip_name, timing, start = dialogue_source(scene, strip, filepath, start_frame, fps)
+    language = props.language or "eng"
+    if strip_name:
+        language = strips_mod.strip_language(strips_mod.find_sound_strip(scene, strip_name), language)
     if transcript is None:
         transcript = read_transcript(props)
     if settings is None:
@@ -221,7 +224,7 @@ def prepare_job(scene, *, target=None, strip=None, filepath=None, transcript=Non
         # a take is named after its dialogue: the strip, or the audio file
         take_name = strip_name or os.path.splitext(os.path.basename(path))[0]
     return Job(scene.name, obj.name, path, fps, timing, start, transcript, recognizer or props.recognizer,
-               props.language or "eng", settings, take_name, mapping, preset, strip_name,
+               language, settings, take_name, mapping, preset, strip_name,
                review_threshold=float(props.review_threshold), exclude=left_out_meshes(obj),
                speech_model=speech_model_preference(),
                snapshot={"file": bpy.data.filepath, "scene": scene.as_pointer(), "object": obj.as_pointer()})

@@ -54,6 +54,13 @@ class LIPSYNC_PT_main(_LipSyncPanel, bpy.types.Panel):
                     s = strips_mod.default_sound_strip(scene)
                     layout.label(text=f"Using: {s.name}" if s else "Select a sound strip or pick one above",
                                  icon="SEQUENCE" if s else "ERROR")
+                else:
+                    s = next((x for x in strips_mod.sound_strips(scene) if x.name == props.strip), None)
+                if s is not None:
+                    row = layout.row(align=True)
+                    row.prop(s, "lipsync_language", text="Strip Language")
+                    if not s.lipsync_language.strip():
+                        row.label(text=f"(scene: {props.language or 'eng'})")
         else:
             layout.prop(props, "audio_path")
             layout.prop(props, "file_start_frame")
@@ -68,7 +75,7 @@ class LIPSYNC_PT_main(_LipSyncPanel, bpy.types.Panel):
 
         row = layout.row(align=True)
         row.prop(props, "recognizer", text="")
-        row.prop(props, "language", text="")
+        row.prop(props, "language", text="Scene Language")
         layout.prop(props, "take_name")
         col = layout.column()
         col.scale_y = 1.5
@@ -185,6 +192,9 @@ class LIPSYNC_PT_batch(_LipSyncPanel, bpy.types.Panel):
         for it in items:
             row = col.row(align=True)
             row.label(text=it.strip, icon="SOUND")
+            strip = next((x for x in strips_mod.sound_strips(context.scene) if x.name == it.strip), None)
+            if strip is not None:
+                row.prop(strip, "lipsync_language", text="")
             op = row.operator("lipsync.strip_character", text=it.label,
                               icon="USER" if it.character else "ERROR")
             op.strip = it.strip

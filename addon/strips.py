@@ -192,6 +192,12 @@ def resolve_path(path: str, library=None, abspath=None) -> str:
     return os.path.normpath(os.path.abspath(path))
 
 
+def strip_language(strip, default: str = "eng") -> str:
+    """The language of a strip's dialogue: its own ``lipsync_language`` when set, else ``default`` (the scene's)."""
+    own = (getattr(strip, "lipsync_language", "") or "").strip() if strip is not None else ""
+    return own or (default or "").strip() or "eng"
+
+
 def strip_audio_path(strip) -> str:
     """Absolute path of the audio file a sound strip plays; StripError when it is missing or packed."""
     sound = getattr(strip, "sound", None)

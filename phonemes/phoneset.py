@@ -110,6 +110,9 @@ CONSONANTS: dict[str, Features] = {
     "tɕ": _c("palatal", "affricate", False), "dʑ": _c("palatal", "affricate", True),
     "ʈʂ": _c("retroflex", "affricate", False), "ɖʐ": _c("retroflex", "affricate", True),
     "pf": _c("labiodental", "affricate", False),
+    # labial-velar stops and nasal (k͡p ɡ͡b ŋ͡m, West Africa): the lips close (visemes: a bilabial's mouth)
+    "kp": _c("labial-velar", "stop", False), "ɡb": _c("labial-velar", "stop", True),
+    "ŋm": _c("labial-velar", "nasal", True),
     # approximants
     "ʋ": _c("labiodental", "approximant", True), "ɹ": _c("alveolar", "approximant", True, rnd=True, rhotic=True),
     "ɻ": _c("retroflex", "approximant", True, rhotic=True), "j": _c("palatal", "approximant", True),

@@ -45,11 +45,16 @@ DETAIL_TO_VISEME = {
 }
 
 
+def _lips_closed(f: Features) -> bool:
+    """A labial-velar stop or nasal (k͡p ɡ͡b ŋ͡m) closes the lips like a bilabial (w, ʍ only round them)."""
+    return f.place == "labial-velar" and f.manner in ("stop", "nasal")
+
+
 def _viseme_from_features(f: Features | None) -> str:
     if f is None or f.kind == "silence":
         return "X"
     if f.kind == "consonant":
-        if f.place == "bilabial":
+        if f.place == "bilabial" or _lips_closed(f):
             return "A"
         if f.place == "labiodental":
             return "G"
@@ -74,7 +79,7 @@ def _detail_from_features(f: Features | None) -> str:
     if f is None or f.kind == "silence":
         return "sil"
     if f.kind == "consonant":
-        if f.place == "bilabial":
+        if f.place == "bilabial" or _lips_closed(f):
             return "PP"
         if f.place == "labiodental":
             return "FF"
@@ -147,7 +152,7 @@ def control_targets(phone: str) -> dict[str, float]:
     # consonants: the jaw stays nearly closed, the place decides the lips
     t["jaw_open"] = {"stop": 0.1, "nasal": 0.1, "fricative": 0.12, "affricate": 0.12,
                      "approximant": 0.2, "lateral": 0.22, "trill": 0.2, "tap": 0.18}.get(f.manner, 0.15)
-    if f.place in ("bilabial",):
+    if f.place == "bilabial" or _lips_closed(f):
         t["lip_close"] = 1.0
         t["jaw_open"] = 0.03
     elif f.place == "labiodental":

@@ -213,3 +213,31 @@ def test_scene_lines_write_animated_copies(tmp_path):
         str(tmp_path / "shots" / "a.blend")], capture_output=True, text=True, timeout=120)
     assert "TAKE" in check.stdout, check.stderr[-2000:]
     assert check.stdout.split("TAKE")[1].strip()  # a take (action) on the character's shape keys
+
+
+def test_language_per_line_reaches_the_g2p_and_the_speech_model(tmp_path):
+    """A French and a Russian line (espeak-ng speaks them) with their scripts, and a French line without one: the
+    scripts are read in each line's language (bilabials close the mouth), and the unscripted French line says the
+    embedded speech model is English-only and falls back to the model's phones."""
+    pytest.importorskip("torch")
+    from lipsync.training.synth import espeak
+
+    espeak.use_bundled(True)
+    rows = ["audio,transcript,language,output"]
+    for name, voice, lang, text in [("fr", "fr", "fra", "Une bonne pomme pour papa"),
+                                    ("ru", "ru", "rus", "Мама мыла раму"),
+                                    ("fr2", "fr", "fra", "")]:
+        x, _segs = espeak.synthesize(text or "Bonjour maman", voice)
+        sf.write(tmp_path / f"{name}.wav", x, 16000)
+        if text:
+            (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+        rows.append(f"{name}.wav,{name + '.txt' if text else ''},{lang},{name}.tsv")
+    m = tmp_path / "lines.csv"
+    m.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    results = batch.run_batch(str(m), options=batch.Options(recognizer="auto", threads=1), default_format="tsv")
+    by = {os.path.basename(r.output): r for r in results}
+    assert all(r.status == "done" for r in results), [(r.output, r.reason) for r in results]
+    for name in ("fr", "ru"):
+        shapes = [ln.split("\t")[1] for ln in (tmp_path / f"{name}.tsv").read_text().splitlines() if ln.strip()]
+        assert shapes.count("A") >= 3, shapes  # p b m m / m m m: closed mouths from the script's phones
+    assert any("English-only" in w for w in by["fr2.tsv"].warnings), by["fr2.tsv"].warnings

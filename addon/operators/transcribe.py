@@ -92,12 +92,16 @@ class LIPSYNC_OT_transcribe(bpy.types.Operator):
     _state = None
 
     def _prepare(self, context):
+        from .. import strips as strips_mod
         from ..jobs import dialogue_source, speech_model_preference
         from ...phonemes.words import Transcriber
 
         path, strip_name, _timing, _start = dialogue_source(context.scene, self.strip or None, self.filepath or None)
         name = strip_name or os.path.splitext(os.path.basename(path))[0]
-        transcriber = Transcriber(speech_model_preference(), context.scene.lipsync.language or "eng")
+        language = context.scene.lipsync.language or "eng"
+        if strip_name:  # the strip's own language, else the scene's
+            language = strips_mod.strip_language(strips_mod.find_sound_strip(context.scene, strip_name), language)
+        transcriber = Transcriber(speech_model_preference(), language)
         return path, name, transcriber
 
     @staticmethod

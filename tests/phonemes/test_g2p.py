@@ -70,3 +70,51 @@ def test_numbers_expand_and_keep_their_word():
     assert len(out[1][1]) > 6 and out[1][1][-3:] == ["u", "n", "o"]
     eng = g2p.text_to_phones("I'm here", "eng")
     assert eng[0] == ("I'm", ["aɪ", "m"]) and g2p.text_to_phones("'em", "en")[0][0] == "em"  # outer quotes dropped
+
+
+def test_library_backend_and_forty_languages():
+    from lipsync.errors import LipSyncError
+
+    assert g2p.backend_name() == "library"  # phonemizer + espeakng-loader (requirements.txt)
+    langs = g2p.supported_languages()
+    assert len(langs) >= 40
+    for iso in ("fra", "deu", "rus", "ell", "ara", "hin", "kor", "jpn", "cmn", "heb", "tha", "vie"):
+        assert iso in langs
+    with pytest.raises(g2p.UnsupportedLanguageError) as e:
+        g2p.text_to_phones("hello", "tlh")
+    msg = str(e.value)
+    assert isinstance(e.value, LipSyncError) and "\n" not in msg and "fra" in msg and "kor" in msg
+
+
+def test_espeak_ipa_is_cleaned_into_our_phones():
+    out = g2p.text_to_phones("吃饭 是", "cmn")  # chī fàn shì: tones dropped, espeak's "ts.h" / "s." / "i." as IPA
+    assert out[0][1][:2] == ["ʈʂʰ", "ɨ"] and out[1][1] == ["ʂ", "ɨ"]
+    assert g2p.text_to_phones("ばあば", "jpn")[0][1] == ["b", "äː", "b", "ä"]  # a doubled vowel is one long one
+    assert g2p.text_to_phones("en hund", "dan")[1][1] == ["h", "u", "n"]  # stød is no mouth shape
+    assert g2p.text_to_phones("नमस्ते", "hin")[0][0] == "नमस्ते"  # vowel signs and virama stay in the word
+
+
+def test_unreadable_characters_get_one_clear_line():
+    with pytest.raises(g2p.G2PError, match="cannot read '東京'.*kana"):
+        g2p.text_to_phones("東京", "jpn")  # espeak-ng's Japanese voice reads kana only
+    # a Latin-script word espeak switches to English for is kept
+    assert g2p.text_to_phones("le weekend", "fra")[1][1][0] == "w"
+
+
+def test_numbers_and_abbreviations_expand_in_other_scripts():
+    out = g2p.text_to_phones("Мне 25 лет", "rus")
+    assert [w for w, _ in out] == ["Мне", "25", "лет"] and len(out[1][1]) >= 10  # двадцать пять
+
+
+def test_command_fallback_without_the_library(monkeypatch):
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("optional: the espeak-ng command (fallback engine) is not installed")
+    monkeypatch.setattr(g2p, "_library", lambda: False)
+    g2p._espeak_voices.cache_clear()
+    try:
+        assert g2p.backend_name() == "command"
+        assert g2p.text_to_phones("perro", "spa")[0][1] == ["p", "e", "r", "o"]
+    finally:
+        g2p._espeak_voices.cache_clear()

@@ -42,6 +42,8 @@ from lipsync.phonemes import phoneset  # noqa: E402
 
 # Where our table deliberately differs from panphon's reading of the symbol (and why).
 OUR_READING = {
+    # k͡p ɡ͡b ŋ͡m (tie bar dropped by normalize): panphon reads the untied pair as its first segment
+    "kp": ("labial-velar", "stop"), "ɡb": ("labial-velar", "stop"), "ŋm": ("labial-velar", "nasal"),
     "ʙ": ("bilabial", "trill"), "r": ("alveolar", "trill"), "ʀ": ("uvular", "trill"),  # panphon: no trill feature
     "ɾ": ("alveolar", "tap"), "ɽ": ("retroflex", "tap"),  # nor a tap feature
     "ɕ": ("palatal", "fricative"), "ʑ": ("palatal", "fricative"),  # alveolo-palatal fricatives (not affricates)

@@ -111,3 +111,11 @@ def test_an_empty_track_rests():
     assert [(c.start, c.end, c.viseme) for c in v.cues] == [(0.0, 2.0, "X")] and v.source == "s"
     z = phones_to_visemes(PhoneTrack([TimedPhone(0.0, 0.0, "m")], 0.0))
     assert [(c.start, c.end, c.viseme) for c in z.cues] == [(0.0, 0.0, "X")]
+
+
+def test_labial_velar_stops_close_the_lips_and_w_only_rounds_them():
+    from lipsync.phonemes.visemes import control_targets, detail_viseme_for_phone, viseme_for_phone
+
+    for p in ("k͡p", "ɡ͡b", "ŋ͡m"):
+        assert viseme_for_phone(p) == "A" and detail_viseme_for_phone(p) == "PP" and control_targets(p)["lip_close"] == 1
+    assert viseme_for_phone("w") == "F" and control_targets("w")["lip_close"] == 0

@@ -122,7 +122,23 @@ def _synth_error(msg: str):
     return SynthError(msg)
 
 
+def use_bundled(on: bool = True) -> None:
+    """Synthesise with the libespeak-ng bundled by ``espeakng-loader`` (espeak-ng 1.52: full Mandarin and
+    Cantonese dictionaries, the same engine the G2P uses) instead of the system's (Debian's 1.51, the one the
+    shipped model's synthetic training data came from). Takes effect at the next synthesis."""
+    if bool(on) != _state.get("bundled", False):
+        with _lock:
+            _state.update(bundled=bool(on), lib=None, pid=None)
+
+
 def _load_library():
+    if _state.get("bundled"):
+        try:
+            import espeakng_loader
+
+            return ctypes.CDLL(espeakng_loader.get_library_path())
+        except Exception as exc:
+            raise _synth_error(f"the bundled espeak-ng (pip install espeakng-loader) cannot be loaded: {exc}")
     names = [ctypes.util.find_library("espeak-ng"), "libespeak-ng.so.1", "libespeak-ng.so", "libespeak-ng.dylib",
              "libespeak-ng.dll"]
     err = None
@@ -170,7 +186,12 @@ def _init():
                                  ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
     lib.espeak_Synth.restype = ctypes.c_int
     lib.espeak_Synchronize.restype = ctypes.c_int
-    sr = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, None,
+    data_dir = None
+    if _state.get("bundled"):
+        import espeakng_loader
+
+        data_dir = os.path.dirname(espeakng_loader.get_data_path()).encode()
+    sr = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data_dir,
                                _INIT_PHONEME_EVENTS | _INIT_PHONEME_IPA | _INIT_DONT_EXIT)
     if sr <= 0:
         raise _synth_error("libespeak-ng could not be initialised (its data, espeak-ng-data, is missing?): "
@@ -431,4 +452,4 @@ def synthesize(text: str, voice: str = "en-us", apply_offset: bool = True):
     return x, out
 
 
-__all__ = ["VOICES", "OFFSETS", "available", "synthesize", "split_phoneme", "events_to_segments", "refine_events"]
+__all__ = ["VOICES", "OFFSETS", "available", "synthesize", "use_bundled", "split_phoneme", "events_to_segments", "refine_events"]
