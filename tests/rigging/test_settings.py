@@ -4,15 +4,16 @@ import pytest
 from lipsync.errors import SettingsError
 from lipsync.rigging.settings import INTERPOLATIONS, STYLE_PRESETS, AnimSettings
 
-RANGES = {  # name: (lowest allowed, highest allowed, what the message says)
-    "lead_frames": (-10.0, 10.0, "Lead (anticipation) must be between -10 and 10 frames"),
-    "min_hold_frames": (0.0, 12.0, "Minimum hold must be between 0 and 12 frames"),
+RANGES = {  # name: (lowest allowed, highest allowed, what the message says: the panel's label, range, unit)
+    "lead_frames": (0.0, 10.0, "Lead (Anticipation) must be between 0 and 10 frames "
+                               "(how early the mouth reaches each shape)"),  # anticipation only: never trails
+    "min_hold_frames": (0.0, 12.0, "Minimum Hold must be between 0 and 12 frames"),
     "intensity": (0.0, 2.0, "Intensity must be between 0 and 2"),
-    "jaw_lips_balance": (-1.0, 1.0, "Jaw/lips balance must be between -1 (jaw) and 1 (lips)"),
-    "smoothing": (0.0, 1.0, "Smoothing must be between 0 and 1"),
-    "loudness_opening": (0.0, 1.0, "Loudness opening must be between 0 and 1"),
-    "rest_after_pause": (0.0, 10.0, "Rest after pause must be between 0 and 10 seconds"),
-    "simplify_tolerance": (0.0, 0.5, "Simplify tolerance must be between 0 (no simplification) and 0.5"),
+    "jaw_lips_balance": (-1.0, 1.0, "Jaw / Lips Balance must be between -1 and 1 (-1 = all jaw, 1 = all lips)"),
+    "smoothing": (0.0, 1.0, "Smoothing (Co-articulation) must be between 0 and 1"),
+    "loudness_opening": (0.0, 1.0, "Loudness Opening must be between 0 and 1"),
+    "rest_after_pause": (0.0, 10.0, "Rest After Pause (s) must be between 0 and 10 seconds"),
+    "simplify_tolerance": (0.0, 0.5, "Simplify Tolerance must be between 0 and 0.5 (0 = no simplification)"),
 }
 
 
