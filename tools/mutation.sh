@@ -39,7 +39,12 @@ for mod in "${modules[@]}"; do
   tests=$(awk -v m="$mod" '$1 == m {for (i = 2; i <= NF; i++) printf "%s ", $i}' tools/mutation_modules.txt)
   [ -n "$tests" ] || { echo "mutation: $mod is not in tools/mutation_modules.txt (module  tests...)" >&2; exit 2; }
   cached="$ROOT/out/mutation/cache/${mod//\//_}.sqlite"
-  if [ -n "${MUTATION_RESUME:-}" ] && [ -f "$cached" ]; then cp "$cached" .mutmut-cache; else rm -f .mutmut-cache; fi
+  if [ -n "${MUTATION_RESUME:-}" ] && [ -f "$cached" ]; then
+    cp "$cached" .mutmut-cache  # every mutant not killed before is run again (mutmut's own test-hash check misses some)
+    "$PY" -c "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute(\"UPDATE Mutant SET status = 'untested' WHERE status != 'ok_killed'\"); db.commit()" .mutmut-cache
+  else
+    rm -f .mutmut-cache
+  fi
   start=$(date +%s)
   "$ROOT/.venv/bin/mutmut" run --paths-to-mutate "$mod" --tests-dir tests \
     --runner "$PY -m pytest -x -q -p no:cacheprovider -o addopts= --import-mode=importlib $tests" >/dev/null 2>&1 || true
