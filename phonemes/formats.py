@@ -293,6 +293,8 @@ def load_papagayo_pgo(text: str):
                             raise FormatError(f"line {pos[0]}: unknown mouth {name!r}")
                         marks.append((int(f), PAPAGAYO_TO_VISEME[name]))
                     marks.append((we, "X"))
+    except FormatError:
+        raise  # already says what is wrong (FormatError is a ValueError: keep it from being wrapped twice)
     except (ValueError, IndexError) as exc:
         raise FormatError(f"not a Papagayo project (line {pos[0]}): {exc}") from None
     marks.sort(key=lambda m: m[0])

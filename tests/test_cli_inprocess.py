@@ -107,6 +107,14 @@ def test_warnings_are_printed_per_file(capsys, clips):
     assert code == 0 and f"lipsync: warning: {clips / 'two.wav'}:" in err
 
 
+@pytest.fixture
+def audio_here(tmp_path, monkeypatch):
+    """animate checks its --audio file exists before starting Blender: run in a folder holding a.wav."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.wav").write_bytes(b"RIFF")
+    return tmp_path
+
+
 def _fake_headless(monkeypatch, calls, review=()):
     import tempfile
 
@@ -128,7 +136,7 @@ def _fake_headless(monkeypatch, calls, review=()):
     monkeypatch.setitem(sys.modules, "lipsync.addon.headless", fake)
 
 
-def test_animate_passes_only_the_controls_given(capsys, monkeypatch, clips):
+def test_animate_passes_only_the_controls_given(capsys, monkeypatch, clips, audio_here):
     calls = []
     _fake_headless(monkeypatch, calls)
     code, _, err = run(capsys, "animate", "s.blend", "--audio", "a.wav", "--object", "Head", "-o", "o.blend",
@@ -143,7 +151,7 @@ def test_animate_passes_only_the_controls_given(capsys, monkeypatch, clips):
     assert "object: Head\n" in err and "take: dialogue\n" in err and "review: no stretch needs review" in err
 
 
-def test_animate_lists_review_stretches(capsys, monkeypatch):
+def test_animate_lists_review_stretches(capsys, monkeypatch, audio_here):
     calls = []
     _fake_headless(monkeypatch, calls, review=[{"frame_start": 10, "frame_end": 14, "label": "map (0.31)"}])
     code, _, err = run(capsys, "animate", "s.blend", "--audio", "a.wav", "--object", "Head", "-o", "o.blend")
@@ -153,11 +161,20 @@ def test_animate_lists_review_stretches(capsys, monkeypatch):
 
 @pytest.mark.parametrize("opt,value", [("--intensity", "9"), ("--step", "0"), ("--interpolation", "WOBBLY"),
                                         ("--smoothing", "-1")])
-def test_animate_rejects_bad_controls_before_any_work(capsys, monkeypatch, opt, value):
+def test_animate_rejects_bad_controls_before_any_work(capsys, monkeypatch, opt, value, audio_here):
     calls = []
     _fake_headless(monkeypatch, calls)
     code, _, err = run(capsys, "animate", "s.blend", "--audio", "a.wav", "--object", "H", "-o", "o.blend", opt, value)
     assert code == 2 and calls == [] and err.startswith("lipsync: error:") and len(err.splitlines()) == 1
+
+
+def test_animate_names_a_missing_audio_file_before_starting_blender(capsys, monkeypatch, tmp_path):
+    calls = []
+    _fake_headless(monkeypatch, calls)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "animate", "s.blend", "--audio", "gone.wav", "--object", "H", "-o", "o.blend")
+    assert code == 2 and calls == []
+    assert err == f"lipsync: error: Audio file not found: {tmp_path / 'gone.wav'}. Check the path.\n"
 
 
 def test_preview_frames_and_resolution(capsys, monkeypatch):
@@ -174,7 +191,7 @@ def test_preview_frames_and_resolution(capsys, monkeypatch):
     assert code == 2 and "--frames 'five': give FIRST-LAST" in err and len(calls) == 2
 
 
-def test_errors_from_the_blender_side_are_one_line(capsys, monkeypatch):
+def test_errors_from_the_blender_side_are_one_line(capsys, monkeypatch, audio_here):
     fake = types.ModuleType("lipsync.addon.headless")
 
     def animate_file(*a, **kw):
@@ -215,9 +232,12 @@ def test_models_list_and_download_messages(capsys, monkeypatch, tmp_path):
     assert e.value.code == 2 and "invalid choice: 'model'" in capsys.readouterr().err
     from lipsync.phonemes.recognizers import allosaurus
 
-    monkeypatch.setattr(allosaurus, "download_model", lambda name, sha256=None: tmp_path / name)
+    asked = []
+    monkeypatch.setattr(allosaurus, "download_model", lambda name, sha256=None: asked.append(sha256) or tmp_path / name)
     code, out, _ = run(capsys, "models", "download", "allosaurus", "--name", "eng2102")
     assert code == 0 and out == f"allosaurus model eng2102 is in {tmp_path / 'eng2102'} (SHA-256 checked)\n"
+    code, _, _ = run(capsys, "models", "download", "allosaurus", "--name", "eng2102", "--sha256", "ab12")
+    assert code == 0 and asked == [None, "ab12"]  # a sum given on the command line reaches the download
 
 
 def test_silence_gives_one_rest_cue(capsys, tmp_path):

@@ -4,6 +4,10 @@
 #
 #   bash tools/mutation.sh                      # every core module (tools/mutation_modules.txt)
 #   bash tools/mutation.sh phonemes/formats.py  # one or more modules
+#   MUTATION_RESUME=1 bash tools/mutation.sh phonemes/formats.py
+#       after adding tests: starts from the module's last cache (out/mutation/cache) and reruns only the mutants
+#       that survived or are new; earlier kills are kept (mutmut's rule: added tests cannot un-kill a mutant, so
+#       do not use it after weakening or deleting tests)
 #
 # Runs in a throw-away copy of the working tree (mutmut edits files in place; the copy is put first on
 # PYTHONPATH as the `lipsync` package, so the tests and their subprocesses import the mutants). Each module is
@@ -34,7 +38,13 @@ fi
 for mod in "${modules[@]}"; do
   tests=$(awk -v m="$mod" '$1 == m {for (i = 2; i <= NF; i++) printf "%s ", $i}' tools/mutation_modules.txt)
   [ -n "$tests" ] || { echo "mutation: $mod is not in tools/mutation_modules.txt (module  tests...)" >&2; exit 2; }
-  rm -f .mutmut-cache
+  cached="$ROOT/out/mutation/cache/${mod//\//_}.sqlite"
+  if [ -n "${MUTATION_RESUME:-}" ] && [ -f "$cached" ]; then
+    cp "$cached" .mutmut-cache  # every mutant not killed before is run again (mutmut's own test-hash check misses some)
+    "$PY" -c "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute(\"UPDATE Mutant SET status = 'untested' WHERE status != 'ok_killed'\"); db.commit()" .mutmut-cache
+  else
+    rm -f .mutmut-cache
+  fi
   start=$(date +%s)
   "$ROOT/.venv/bin/mutmut" run --paths-to-mutate "$mod" --tests-dir tests \
     --runner "$PY -m pytest -x -q -p no:cacheprovider -o addopts= --import-mode=importlib $tests" >/dev/null 2>&1 || true

@@ -97,3 +97,79 @@ def test_mark_boundary_agreement_lowers_speech_next_to_a_disputed_boundary():
     assert [p.confidence for p in t.phones] == [1.0, 0.5, 0.5, 0.5]  # silence untouched; m and a once each
     C.mark_boundary_agreement(t, [True, False, False, False, False])  # extra entries are ignored
     assert [p.confidence for p in t.phones] == [1.0, pytest.approx(0.4), pytest.approx(0.32), pytest.approx(0.4)]
+
+
+def test_mark_disagreement_by_default_halves_the_doubt():
+    """weight 0.5 by default: a phone whose every frame shows another mouth keeps half its confidence plus half
+    of the (low) agreement; one that agrees everywhere keeps all of it."""
+    a = _track([(0.0, 0.05, "m", 0.8), (0.05, 0.1, "a", 1.0)], 0.1)
+    b = _track([(0.0, 0.05, "b", 1.0), (0.05, 0.1, "u", 1.0)], 0.1)
+    s = float(C.agreement(_track([(0, 0.1, "a", 1)], 0.1), _track([(0, 0.1, "u", 1)], 0.1))[0])
+    assert s < 0.7
+    C.mark_disagreement(a, b)
+    assert a.phones[0].confidence == pytest.approx(0.8)
+    assert a.phones[1].confidence == pytest.approx(0.5 + 0.5 * s)
+
+
+def test_a_phone_shorter_than_a_frame_is_judged_on_its_one_frame():
+    # the last phone, "a", lasts 2 ms (frame 5 only); the other track shows "u" on frame 5, then silence as here
+    a = _track([(0.0, 0.05, SIL, 1.0), (0.05, 0.052, "a", 1.0)], 0.1)
+    b = _track([(0.0, 0.05, SIL, 1.0), (0.05, 0.06, "u", 1.0), (0.06, 0.1, SIL, 1.0)], 0.1)
+    s = float(C.agreement(_track([(0, 0.01, "a", 1)], 0.01), _track([(0, 0.01, "u", 1)], 0.01))[0])
+    assert s < 0.5  # open a against rounded u
+    C.mark_disagreement(a, b, weight=1.0)
+    assert a.phones[1].confidence == pytest.approx(s)  # frame 5 alone (frame 6 agrees, it is not the phone's)
+
+
+def _post(flat_frames, n=10, k=3):
+    """n frames over k labels: certain (0.98 on one label) except the frames in ``flat_frames`` (uniform)."""
+    rows = []
+    for i in range(n):
+        if i in flat_frames:
+            rows.append([1.0 / k] * k)
+        else:
+            rows.append([0.98] + [0.02 / (k - 1)] * (k - 1))
+    return FramePosteriors([f"l{j}" for j in range(k)], np.log(np.array(rows)).astype(np.float32))
+
+
+def test_flatness_with_two_labels_and_one():
+    two = FramePosteriors(["a", "b"], np.log(np.array([[0.5, 0.5], [0.99, 0.01]])).astype(np.float32))
+    # by hand: a coin flip is 1 bit of 1; 0.99/0.01 is -(0.99 log2 0.99 + 0.01 log2 0.01) = 0.0808 bit
+    assert C.flatness(two) == pytest.approx([1.0, 0.0808], abs=1e-4)
+    one = C.flatness(FramePosteriors(["a"], np.zeros((3, 1), np.float32)))
+    assert one.shape == (3,) and (one == 0).all()  # one label: nothing to confuse, one value per frame
+
+
+def test_flatness_ignores_a_constant_offset_per_frame():
+    """Unnormalised log scores (here 800 below the log-probabilities) give the same flatness, with no underflow."""
+    post = _post({4, 5, 6})
+    low = FramePosteriors(post.labels, (post.log_probs.astype(np.float64) - 800.0).astype(np.float32))
+    assert np.allclose(C.flatness(low), C.flatness(post), atol=1e-5)
+    assert C.flatness(post)[5] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_flat_posteriors_cap_only_phones_mostly_over_flat_frames():
+    post = _post({4, 5, 6, 7, 8, 9})  # frames 0-3 certain, 4-9 flat
+    fl = C.flatness(post)
+    t = _track([(0.0, 0.02, "a", 0.9), (0.02, 0.1, "b", 0.9)], 0.1)
+    C.mark_flat_posteriors(t, post)
+    assert t.phones[0].confidence == 0.9  # frames 0-1: certain
+    assert t.phones[1].confidence == pytest.approx(1.0 - float(fl[2:10].mean()), abs=1e-6)  # 6 of 8 flat
+    # exactly half the frames flat is not "mostly": kept
+    half = _track([(0.0, 0.03, "a", 0.9), (0.03, 0.05, "b", 0.9), (0.05, 0.1, "c", 0.9)], 0.1)
+    C.mark_flat_posteriors(half, _post({4, 5, 6, 7, 8, 9}))
+    assert half.phones[1].confidence == 0.9  # frames 3 (certain) and 4 (flat)
+
+
+def test_flat_posteriors_judge_a_sub_frame_phone_on_its_one_frame():
+    post = _post({6, 8, 9})  # frame 6 flat, frame 7 certain
+    fl = C.flatness(post)
+    t = _track([(0.0, 0.06, SIL, 1.0), (0.06, 0.062, "m", 0.9), (0.062, 0.1, SIL, 1.0)], 0.1)
+    C.mark_flat_posteriors(t, post)
+    assert t.phones[1].confidence == pytest.approx(1.0 - float(fl[6]), abs=1e-6)
+
+
+def test_boundary_agreement_on_a_single_phone_has_nothing_to_lower():
+    t = _track([(0.0, 0.1, "m", 1.0)], 0.1)
+    C.mark_boundary_agreement(t, [False])  # no boundary inside one phone: a stray entry is ignored
+    assert t.phones[0].confidence == 1.0

@@ -37,3 +37,28 @@ def test_review_spans_merge_touching_low_phones_only():
     assert t.review_spans() == [(0.1, 0.3), (0.4, 0.5), (0.6, 0.7)]  # 0.5 itself is not below 0.5
     assert t.review_spans(0.95) == [(0.0, 0.5), (0.6, 0.8)]  # a gap (0.5-0.6) splits a span
     assert t.review_spans(0.1) == []
+
+
+def test_transcript_text_and_defaults():
+    from lipsync.phonemes.types import Transcript
+
+    t = Transcript([TimedWord(0.0, 0.4, "Mom,"), TimedWord(0.5, 0.9, "maybe")], 1.0)
+    assert t.text == "Mom, maybe"  # the words as one line, one space apart (shown to the animator, fed to G2P)
+    assert Transcript([], 1.0).text == ""
+    # words heard without asking for a language are English, from an unnamed model, with full certainty
+    assert (t.language, t.model, t.language_probability, t.source) == ("eng", "", 1.0, "")
+    assert t.speech == [] and t.warnings == []
+    u = Transcript([], 1.0)
+    u.warnings.append("x")
+    u.speech.append((0.0, 1.0))
+    assert t.warnings == [] and t.speech == []  # each transcript its own lists
+
+
+def test_audio_and_posteriors_have_no_source_unless_given():
+    assert Audio(np.zeros(4, np.float32), 16000).source == ""
+    post = FramePosteriors(["a"], np.zeros((2, 1), np.float32))
+    assert post.source == "" and post.viseme_log_probs is None
+    assert Audio(np.zeros(4, np.float32), 16000, "take3.wav").source == "take3.wav"
+    # a track of cues alone carries no per-frame controls
+    v = VisemeTrack([VisemeCue(0, 1, "A")], 1.0)
+    assert v.controls is None and v.control_names == () and len(v.control_names) == 0

@@ -4,8 +4,9 @@ import pytest
 from lipsync.errors import SettingsError
 from lipsync.rigging.settings import INTERPOLATIONS, STYLE_PRESETS, AnimSettings
 
-RANGES = {  # name: (lowest allowed, highest allowed, what the message says: the panel's label first)
-    "lead_frames": (0.0, 10.0, "Lead (Anticipation) must be between 0 and 10 frames (how early the mouth reaches each shape)"),
+RANGES = {  # name: (lowest allowed, highest allowed, what the message says: the panel's label, range, unit)
+    "lead_frames": (0.0, 10.0, "Lead (Anticipation) must be between 0 and 10 frames "
+                               "(how early the mouth reaches each shape)"),  # anticipation only: never trails
     "min_hold_frames": (0.0, 12.0, "Minimum Hold must be between 0 and 12 frames"),
     "intensity": (0.0, 2.0, "Intensity must be between 0 and 2"),
     "jaw_lips_balance": (-1.0, 1.0, "Jaw / Lips Balance must be between -1 and 1 (-1 = all jaw, 1 = all lips)"),
