@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from lipsync.errors import MappingError
-from lipsync.phonemes.types import PhoneTrack, TimedPhone, VisemeCue, VisemeTrack
+from lipsync.phonemes.types import PhoneTrack, TimedPhone, VisemeTrack
 from lipsync.phonemes.visemes import phones_to_visemes
 from lipsync.rigging.chart import (CHART_ORDER, ChartChannel, SheetLayout, chart_curves, chart_from_names,
                                    chart_shapes, complete_chart, merge_runs, parse_order, shape_runs)

@@ -5,7 +5,6 @@ from Blender: the evaluated modifier offset / layer visibility / node values aft
 """
 import os
 
-import numpy as np
 import pytest
 
 bpy = pytest.importorskip("bpy")
