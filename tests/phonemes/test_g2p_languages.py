@@ -46,9 +46,12 @@ def test_bilabials_close_the_mouth_on_synthetic_speech(family, lang, voice, text
     from lipsync.training.synth import espeak
 
     espeak.use_bundled(True)  # the library the G2P uses (full Mandarin dictionary)
-    if not espeak.available():
-        pytest.fail("libespeak-ng (espeakng-loader) is needed")
-    x, segs = espeak.synthesize(text, voice)
+    try:
+        if not espeak.available():
+            pytest.fail("libespeak-ng (espeakng-loader) is needed")
+        x, segs = espeak.synthesize(text, voice)
+    finally:
+        espeak.use_bundled(False)  # module state: later tests synthesise with the system library again
     result = analyze(Audio(x.astype(np.float32), 16000), transcript=text, language=lang)
     said = [(s, e) for s, e, p in segs if (features(p) or features("a")).place in BILABIAL]
     gold = [(s, e) for s, e in said if e - s >= 0.03]  # recall on closures long enough to see

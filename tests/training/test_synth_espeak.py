@@ -63,10 +63,17 @@ def test_missing_library_raises_synth_error(monkeypatch):
         raise OSError("libespeak-ng.so.1: cannot open shared object file")
 
     monkeypatch.setitem(synth_espeak._state, "lib", None)
+    # the system library (another test may have switched to the bundled one: that is module state)
+    monkeypatch.setitem(synth_espeak._state, "bundled", False)
     monkeypatch.setattr(synth_espeak.ctypes, "CDLL", no_lib)
     monkeypatch.setattr(synth_espeak.ctypes.util, "find_library", lambda name: None)
     assert synth_espeak.available() is False
     with pytest.raises(synth.SynthError, match="apt-get install espeak-ng"):
+        synth_espeak.synthesize("Hello.", "en-us")
+    # the bundled library that cannot be loaded says which package to install
+    monkeypatch.setitem(synth_espeak._state, "bundled", True)
+    monkeypatch.setitem(synth_espeak._state, "lib", None)
+    with pytest.raises(synth.SynthError, match=r"pip install espeakng-loader\) cannot be loaded"):
         synth_espeak.synthesize("Hello.", "en-us")
 
 
