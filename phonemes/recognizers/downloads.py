@@ -22,6 +22,7 @@ from typing import Callable
 from urllib.request import urlopen
 
 from ...errors import DownloadError
+from ..speech_models import sha256_file  # one hashing helper for every model file
 
 SUMS_FILE = Path(__file__).with_name("model_sums.json")
 CHUNK = 1 << 20
@@ -38,14 +39,6 @@ def recorded_sums() -> dict:
 
 def known(family: str, name: str) -> dict | None:
     return recorded_sums().get(family, {}).get(name)
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(CHUNK), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _clean_sum(sha256: str) -> str:
