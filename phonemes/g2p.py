@@ -72,22 +72,36 @@ def cmudict_path() -> str:
 
 
 @lru_cache(maxsize=1)
-def _cmudict() -> dict[str, list[str]]:
-    """word -> IPA phones (first pronunciation)."""
-    out: dict[str, list[str]] = {}
+def cmu_pronunciations() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """word -> every pronunciation in the CMU dictionary, in IPA and in the dictionary's order ("word" first, then
+    "word(2)", ...). Read once per process for both the G2P and the aligner's pronunciation variants (each ARPAbet
+    symbol converted once: the dictionary has 135,000 entries but only ~70 distinct symbols). Pronunciations with
+    a symbol the phone set does not know are left out."""
+    ipa: dict[str, str] = {}
+
+    def conv(symbol: str) -> str:
+        got = ipa.get(symbol)
+        if got is None:
+            got = ipa[symbol] = arpabet_to_ipa(symbol)
+        return got
+
+    out: dict[str, list[tuple[str, ...]]] = {}
     with open(cmudict_path(), encoding="utf-8") as f:
         for line in f:
             parts = line.split()
             if len(parts) < 2:
                 continue
-            word = parts[0]
-            if word.endswith(")"):  # alternative pronunciation "word(2)"
-                continue
             try:
-                out[word] = [arpabet_to_ipa(p) for p in parts[1:]]
+                pron = tuple(conv(p) for p in parts[1:])
             except KeyError:
                 continue
-    return out
+            out.setdefault(parts[0].split("(")[0], []).append(pron)
+    return {w: tuple(v) for w, v in out.items()}
+
+
+def _cmudict() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """word -> its pronunciations (IPA); the first is the dictionary's main one."""
+    return cmu_pronunciations()
 
 
 
@@ -373,9 +387,8 @@ def text_to_phones(text: str, language: str = "eng") -> list[tuple[str, list[str
             spelled = dict(zip(missing, _espeak_per_word(missing, "en-us")))
         for w in words:
             key = w.lower()
-            phones = d.get(key) or d.get(key.strip("'"))
-            if phones is None:
-                phones = spelled[w]
+            prons = d.get(key) or d.get(key.strip("'"))
+            phones = prons[0] if prons is not None else spelled[w]
             if phones:
                 out.append((w, list(phones)))
         if not out:

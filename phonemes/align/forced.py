@@ -104,25 +104,14 @@ def pronunciation_score(E: np.ndarray) -> float:
 
 @lru_cache(maxsize=1)
 def _cmu_all() -> dict[str, tuple[tuple[str, ...], ...]]:
-    from ..g2p import cmudict_path
-    from ..phoneset import arpabet_to_ipa
+    """Words with more than one pronunciation in the CMU dictionary (IPA); empty without the dictionary."""
+    from ..g2p import cmu_pronunciations
 
-    out: dict[str, list] = {}
     try:
-        f = open(cmudict_path(), encoding="utf-8")
+        prons = cmu_pronunciations()
     except (OSError, ImportError):
         return {}
-    with f:
-        for line in f:
-            parts = line.split()
-            if len(parts) < 2:
-                continue
-            try:
-                pron = tuple(arpabet_to_ipa(p) for p in parts[1:])
-            except KeyError:
-                continue
-            out.setdefault(parts[0].split("(")[0], []).append(pron)
-    return {w: tuple(v) for w, v in out.items() if len(v) > 1}
+    return {w: v for w, v in prons.items() if len(v) > 1}
 
 
 def _dictionary_variants(words, phones) -> dict[str, list[list[str]]]:
