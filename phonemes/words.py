@@ -42,8 +42,9 @@ VAD_MIN_GAP = 0.3  # s: shorter pauses stay inside one region
 VAD_MIN_SPEECH = 0.1  # s: shorter blips are not speech
 WINDOW = 28.0  # s of packed speech per Whisper window (its encoder reads 30 s)
 GAP = 1.0  # s of silence between packed pieces
+RETRY_GAP = 2.0  # s between the pieces packed again after Whisper lost its place among them
 MIN_HEARD = 0.5  # s: a packed piece this long that gets no word is transcribed again on its own
-DRIFT = 0.4  # s: a word this far outside its piece means the window's timing slipped: its clips run again alone
+DRIFT = 0.4  # s: a word reaching this far towards another clip's piece: the window's timing slipped, run again
 NO_SPEECH = 0.6  # a segment with no-speech probability above this ...
 LOW_LOGPROB = -1.0  # ... and mean token log-probability below this is dropped (Whisper's own rule)
 MAX_COMPRESSION = 2.4  # a segment whose text compresses better than this repeats itself: dropped
@@ -250,14 +251,20 @@ class Transcriber:
         samples = [_samples16k(a) for a in audios]
         regions = [speech_regions(a) for a in audios]
         groups = [list(range(len(audios)))] if self.code is not None else [[i] for i in range(len(audios))]
-        windows = [w for g in groups for w in _pack([(i, s, e) for i in g for s, e in regions[i]])]
+        # (pieces, attempt): 0 packed as they come; 1 the pieces Whisper lost its place on, packed again together
+        # (one more encoder pass for all of them, not one per clip); 2 alone, when that failed too
+        windows = [(w, 0) for g in groups for w in _pack([(i, s, e) for i in g for s, e in regions[i]])]
+        retry: list[tuple[int, float, float]] = []
         words: list[list[TimedWord]] = [[] for _ in audios]
         warnings: list[list[str]] = [[] for _ in audios]
         lang = {i: (self.language if self.code is not None else None) for i in range(len(audios))}
         lang_p = {i: 1.0 for i in range(len(audios))}
         k = 0
-        while k < len(windows):
-            pieces = windows[k]
+        while k < len(windows) or retry:
+            if k == len(windows):  # the first pass is done: its lost pieces again, together
+                windows.extend((w, 1) for w in _pack(retry, gap=RETRY_GAP))
+                retry = []
+            pieces, attempt = windows[k]
             if cancel is not None and cancel():
                 raise Cancelled("Transcription cancelled.")
             if progress is not None:
@@ -271,9 +278,14 @@ class Transcriber:
             redo = sorted({p.clip for p, ws, slipped in placed
                            if slipped or (not ws and p.end - p.start >= MIN_HEARD)})
             if redo and len({p.clip for p in pieces}) > 1:
-                # Whisper lost its place among the packed lines (repeated lines do this): those clips alone
-                for c in redo:
-                    windows.extend(_pack([(p.clip, p.start, p.end) for p in pieces if p.clip == c]))
+                # Whisper lost its place among the packed lines (repeated lines do this, or it numbers the lines
+                # like a list): those clips again, packed with the other lost ones, then each alone
+                lost = [(p.clip, p.start, p.end) for p in pieces if p.clip in redo]
+                if attempt == 0:
+                    retry.extend(lost)
+                else:
+                    for c in redo:
+                        windows.extend((w, 2) for w in _pack([x for x in lost if x[0] == c]))
                 placed = [x for x in placed if x[0].clip not in redo]
             if code is None and info is not None:
                 lang[clip0], lang_p[clip0] = iso639_3(info.language), float(info.language_probability)
@@ -361,8 +373,12 @@ def _place(pieces: list[_Piece], got: list[TimedWord]) -> list[tuple[_Piece, lis
         p = _piece_at(pieces, 0.5 * (w.start + w.end))
         if p is None:
             continue  # past the end of the last piece: invented
+        j = next(i for i, q in enumerate(pieces) if q is p)
         lo, hi = p.offset, p.offset + p.end - p.start
-        if w.start < lo - DRIFT or w.end > hi + DRIFT:
+        # a word reaching far into the gap towards another clip's line: which line it belongs to is a guess
+        # (a gap between two pieces of the same line, or after the last one, is no such doubt)
+        if (w.start < lo - DRIFT and j > 0 and pieces[j - 1].clip != p.clip) or \
+                (w.end > hi + DRIFT and j + 1 < len(pieces) and pieces[j + 1].clip != p.clip):
             slipped[id(p)] = True
         s = min(p.end, p.start + max(0.0, w.start - p.offset))
         e = min(p.end, max(s, p.start + w.end - p.offset))  # Whisper may give a word no duration

@@ -1,0 +1,120 @@
+"""Packing many short lines into Whisper windows: words mapped back to their line, and the lines Whisper loses
+its place on run again (packed together first, then alone). Whisper is replaced by a scripted stand-in that
+answers each window from the pieces it was given, so every rule is checked with hand-made word times."""
+import numpy as np
+import pytest
+
+from lipsync.phonemes import words as W
+from lipsync.phonemes.types import Audio, TimedWord
+
+SR = 16000
+
+
+def _piece(clip, start, end, offset):
+    return W._Piece(clip, start, end, offset)
+
+
+def test_a_word_in_the_gap_between_two_pieces_of_one_line_is_no_slip():
+    a, b = _piece(0, 0.0, 1.0, 0.0), _piece(0, 2.0, 3.0, 2.0)  # one line, 1 s gap inside it
+    placed = W._place([a, b], [TimedWord(0.5, 1.8, "long", 0.9)])  # reaches 0.8 s into the gap
+    assert [(p is a, [w.text for w in ws], slipped) for p, ws, slipped in placed] == \
+        [(True, ["long"], False), (False, [], False)]
+    assert placed[0][1][0].end == 1.0  # clipped to its piece
+
+
+def test_a_word_reaching_towards_another_lines_piece_is_a_slip():
+    a, b = _piece(0, 0.0, 1.0, 0.0), _piece(1, 5.0, 6.0, 2.0)  # two lines
+    placed = W._place([a, b], [TimedWord(0.5, 1.45, "late", 0.9)])  # 0.45 s past a, towards b: > DRIFT
+    assert [(slipped, [w.text for w in ws]) for _p, ws, slipped in placed] == [(True, ["late"]), (False, [])]
+    placed = W._place([a, b], [TimedWord(0.5, 1.35, "late", 0.9)])  # 0.35 s: within DRIFT
+    assert [slipped for _p, _ws, slipped in placed] == [False, False]
+    placed = W._place([a, b], [TimedWord(1.55, 2.5, "early", 0.9)])  # starts 0.45 s before b: slip of b
+    assert [slipped for _p, _ws, slipped in placed] == [False, True]
+    # b's words are in b's clip time: window 2.0 -> clip 5.0
+    assert [(round(w.start, 6), round(w.end, 6)) for w in placed[1][1]] == [(5.0, 5.5)]
+
+
+def test_after_the_last_piece_is_no_slip_and_past_a_gap_is_invented():
+    a = _piece(0, 0.0, 1.0, 0.0)
+    placed = W._place([a], [TimedWord(0.6, 1.7, "end", 0.9), TimedWord(2.5, 2.9, "ghost", 0.2)])
+    assert [(slipped, [w.text for w in ws]) for _p, ws, slipped in placed] == [(False, ["end"])]
+
+
+class _Scripted:
+    """Stands in for Transcriber._run: answers a window from its pieces. ``lost`` clips come back shifted by
+    ``shift`` s while they share a window with another line (Whisper losing its place); alone they are right."""
+
+    def __init__(self, lost, shift=0.6, lost_in_retry=()):
+        self.lost, self.shift, self.lost_in_retry = set(lost), shift, set(lost_in_retry)
+        self.windows: list[list[int]] = []
+        self.pieces = None
+        self.retrying = False  # set once the lost lines are packed again (with the retry gap)
+
+    def __call__(self, x, code):
+        pieces = self.pieces.pop(0)
+        clips = [p.clip for p in pieces]
+        shared = len(set(clips)) > 1
+        self.windows.append(clips)
+        out = []
+        for p in pieces:
+            lost = shared and p.clip in (self.lost_in_retry if self.retrying else self.lost)
+            d = self.shift if lost else 0.0
+            out.append(TimedWord(p.offset + 0.1 + d, p.offset + p.end - p.start - 0.1 + d, f"w{p.clip}", 0.9))
+        return out, None, []
+
+
+def _run_batch(monkeypatch, n, lost, lost_in_retry=()):
+    t = W.Transcriber.__new__(W.Transcriber)
+    t.language, t.code, t.model = "eng", "en", type("M", (), {"name": "stand-in"})()
+    fake = _Scripted(lost, lost_in_retry=lost_in_retry)
+    packs = []
+    real_pack = W._pack
+
+    def pack(pieces, window=W.WINDOW, gap=W.GAP):
+        out = real_pack(pieces, window, gap)
+        if gap == W.RETRY_GAP:
+            fake.retrying = True
+        packs.extend(out)
+        return out
+
+    monkeypatch.setattr(W, "_pack", pack)
+    monkeypatch.setattr(W, "speech_regions", lambda a: [(0.2, a.duration - 0.2)])
+    monkeypatch.setattr(W, "_samples16k", lambda a: a.samples)
+    orig_window = W._window_samples
+
+    def window_samples(samples, pieces):
+        fake.pieces = (fake.pieces or []) + [pieces]
+        return orig_window(samples, pieces)
+
+    monkeypatch.setattr(W, "_window_samples", window_samples)
+    t._run = fake
+    audios = [Audio(np.zeros(3 * SR, np.float32), SR, f"line{i}") for i in range(n)]
+    return t.transcribe_many(audios), fake.windows
+
+
+def test_lost_lines_are_packed_again_together_not_one_window_each(monkeypatch):
+    got, windows = _run_batch(monkeypatch, 12, lost={1, 4, 9})
+    # 12 lines of 2.6 s speech, 1 s gaps: 8 a window -> 2 windows; the 3 lost lines: ONE more window
+    assert windows == [list(range(8)), list(range(8, 12)), [1, 4, 9]]
+    for i, tr in enumerate(got):
+        assert [w.text for w in tr.words] == [f"w{i}"]
+        assert abs(tr.words[0].start - 0.3) < 1e-6  # the retry's right times, not the shifted ones
+
+
+def test_lines_lost_again_in_the_retry_run_alone(monkeypatch):
+    got, windows = _run_batch(monkeypatch, 12, lost={1, 4, 9}, lost_in_retry={4})
+    assert windows == [list(range(8)), list(range(8, 12)), [1, 4, 9], [4]]
+    assert [[w.text for w in tr.words] for tr in got] == [[f"w{i}"] for i in range(12)]
+    assert all(abs(tr.words[0].start - 0.3) < 1e-6 for tr in got)
+
+
+def test_no_lost_line_means_no_extra_window(monkeypatch):
+    _got, windows = _run_batch(monkeypatch, 12, lost=())
+    assert windows == [list(range(8)), list(range(8, 12))]
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_a_single_lost_line_has_nobody_to_lose_its_place_to(monkeypatch, n):
+    got, windows = _run_batch(monkeypatch, n, lost={0})
+    assert windows == [list(range(n))] + ([[0]] if n > 1 else [])
+    assert [w.text for w in got[0].words] == ["w0"]
