@@ -60,14 +60,61 @@ def _audio_groups(paths, transcripts, max_seconds=BATCH_SECONDS):
         yield group
 
 
-def _heard_words(transcriber, group):
-    """Words for every audio of ``group`` without a transcript, transcribed in packed windows: {index: Transcript}."""
+def _needs_words(transcriber, group) -> list[int]:
     from .phonemes.types import Audio
 
-    todo = [i for i, (_, t, a) in enumerate(group) if t is None and isinstance(a, Audio) and a.duration > 0]
-    if transcriber is None or not todo:
+    if transcriber is None:
+        return []
+    return [i for i, (_, t, a) in enumerate(group) if t is None and isinstance(a, Audio) and a.duration > 0]
+
+
+def _heard_words(transcriber, group):
+    """Words for every audio of ``group`` without a transcript, transcribed in packed windows: {index: Transcript}."""
+    todo = _needs_words(transcriber, group)
+    if not todo:
         return {}
     return dict(zip(todo, transcriber.transcribe_many([group[i][2] for i in todo])))
+
+
+def _in_order_of_words(transcriber, group):
+    """(index, Transcript or None) for every item of ``group``: first those that need no words, then the others as
+    soon as their words are final. The packed windows are transcribed in a background thread meanwhile, so the
+    aligner works on the first lines while Whisper hears the next ones (both cores busy; the words and every
+    result are the same as one after the other). An error in the words stage is raised here, after the lines
+    already heard."""
+    import queue
+    import threading
+
+    todo = _needs_words(transcriber, group)
+    for i in range(len(group)):
+        if i not in todo:
+            yield i, None
+    if not todo:
+        return
+    q: queue.Queue = queue.Queue()
+    end = object()
+    failed: list[BaseException] = []
+    stop = threading.Event()  # the caller stopped early (Ctrl-C, an unexpected error): no more windows
+
+    def hear():
+        try:
+            transcriber.transcribe_many([group[i][2] for i in todo], cancel=stop.is_set,
+                                        done=lambda j, t: q.put((todo[j], t)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            failed.append(exc)
+        finally:
+            q.put(end)
+
+    worker = threading.Thread(target=hear, name="lipsync-words", daemon=True)
+    worker.start()
+    try:
+        while (item := q.get()) is not end:
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+    if failed:
+        raise failed[0]
 
 
 def _transcripts_for(args, paths):
@@ -107,20 +154,26 @@ def cmd_analyze(args) -> int:
     transcriber = None
     if args.recognizer == "auto" and any(t is None for t in transcripts):
         transcriber = words_for(language, args.speech_model, notes)
+    if transcriber is not None and many:
+        from .batch import set_threads
+
+        # Whisper transcribes in a background thread meanwhile (two threads of its own): the aligner's network
+        # keeps to one, or the two thread pools wait on each other's cores (10x slower on two busy cores)
+        set_threads(1)
     rec = get_recognizer(args.recognizer, language=language if language != "auto" else None)
     for n in notes:
         print(f"lipsync: note: {n}", file=sys.stderr)
     failures = 0
     for group in _audio_groups(args.audio, transcripts):
-        heard = _heard_words(transcriber, group)
-        for i, (path, transcript, audio) in enumerate(group):
+        for i, heard in _in_order_of_words(transcriber, group):
+            path, transcript, audio = group[i]
             try:
                 for bad in (audio, transcript):
                     if isinstance(bad, Exception):
                         raise bad
                 t0 = time.perf_counter()
                 result = analyze(audio, transcript=transcript, recognizer=rec, language=language,
-                                 words=heard.get(i, transcriber if transcript is None else False))
+                                 words=heard if heard is not None else (transcriber if transcript is None else False))
                 text = export(args.format, result.phones, result.visemes, os.path.abspath(path))
                 wall = time.perf_counter() - t0
             except KNOWN_ERRORS as exc:

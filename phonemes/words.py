@@ -245,9 +245,12 @@ class Transcriber:
         return self.transcribe_many([audio], progress, cancel)[0]
 
     def transcribe_many(self, audios: list[Audio], progress: Progress | None = None,
-                        cancel: Callable[[], bool] | None = None) -> list[Transcript]:
+                        cancel: Callable[[], bool] | None = None,
+                        done: Callable[[int, Transcript], None] | None = None) -> list[Transcript]:
         """One Transcript per clip. Short clips share windows (fixed language); with ``auto`` each clip is
-        packed on its own so that each gets its own detected language."""
+        packed on its own so that each gets its own detected language. ``done(index, transcript)`` is called
+        as soon as a clip's words are final (after its last window, retries included), so a caller can align
+        the first clips while later windows are still being transcribed."""
         samples = [_samples16k(a) for a in audios]
         regions = [speech_regions(a) for a in audios]
         groups = [list(range(len(audios)))] if self.code is not None else [[i] for i in range(len(audios))]
@@ -259,6 +262,13 @@ class Transcriber:
         warnings: list[list[str]] = [[] for _ in audios]
         lang = {i: (self.language if self.code is not None else None) for i in range(len(audios))}
         lang_p = {i: 1.0 for i in range(len(audios))}
+        finished: dict[int, Transcript] = {}
+
+        def transcript(i: int) -> Transcript:
+            a = audios[i]
+            return Transcript(sorted(words[i], key=lambda w: w.start), a.duration, lang[i] or self.language,
+                              self.model.name, lang_p[i], regions[i], warnings[i], a.source)
+
         k = 0
         while k < len(windows) or retry:
             if k == len(windows):  # the first pass is done: its lost pieces again, together
@@ -297,13 +307,19 @@ class Transcriber:
                     at = p.start + max(0.0, t0 - p.offset)
                     warnings[p.clip].append(f"{at:.2f} s: ignored {seg_text!r}: it sounds like no speech (noise or "
                                             "music)")
+            if done is not None:
+                for c in sorted({p.clip for p in pieces}):
+                    if c not in finished and c not in {x[0] for x in retry} and \
+                            not any(q.clip == c for w, _a in windows[k:] for q in w):
+                        finished[c] = transcript(c)
+                        done(c, finished[c])
         if progress is not None:
             progress(1.0, "Transcribed")
-        out = []
-        for i, a in enumerate(audios):
-            ws = sorted(words[i], key=lambda w: w.start)
-            out.append(Transcript(ws, a.duration, lang[i] or self.language, self.model.name, lang_p[i], regions[i],
-                                  warnings[i], a.source))
+        out = [finished[i] if i in finished else transcript(i) for i in range(len(audios))]
+        if done is not None:
+            for i, t in enumerate(out):
+                if i not in finished:  # no speech heard: no window
+                    done(i, t)
         return out
 
     def _run(self, x: np.ndarray, code: str | None):

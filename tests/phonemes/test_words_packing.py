@@ -118,3 +118,32 @@ def test_a_single_lost_line_has_nobody_to_lose_its_place_to(monkeypatch, n):
     got, windows = _run_batch(monkeypatch, n, lost={0})
     assert windows == [list(range(n))] + ([[0]] if n > 1 else [])
     assert [w.text for w in got[0].words] == ["w0"]
+
+
+def test_each_line_is_handed_over_once_as_soon_as_its_words_are_final(monkeypatch):
+    t = W.Transcriber.__new__(W.Transcriber)
+    t.language, t.code, t.model = "eng", "en", type("M", (), {"name": "stand-in"})()
+    fake = _Scripted(lost={2, 9})
+    real_pack = W._pack
+
+    def pack(pieces, window=W.WINDOW, gap=W.GAP):
+        fake.retrying = fake.retrying or gap == W.RETRY_GAP
+        return real_pack(pieces, window, gap)
+
+    monkeypatch.setattr(W, "_pack", pack)
+    monkeypatch.setattr(W, "speech_regions", lambda a: [(0.2, a.duration - 0.2)] if a.duration > 0.5 else [])
+    monkeypatch.setattr(W, "_samples16k", lambda a: a.samples)
+    orig_window = W._window_samples
+    monkeypatch.setattr(W, "_window_samples",
+                        lambda s, p: (setattr(fake, "pieces", (fake.pieces or []) + [p]), orig_window(s, p))[1])
+    t._run = fake
+    audios = [Audio(np.zeros(3 * SR, np.float32), SR, f"line{i}") for i in range(12)]
+    audios[5] = Audio(np.zeros(SR // 4, np.float32), SR, "blip")  # no speech: no window at all
+    handed = []
+    out = t.transcribe_many(audios, done=lambda i, tr: handed.append((i, len(fake.windows), tr)))
+    order = [(i, n) for i, n, _tr in handed]
+    # window 1 holds 0-4, 6-8 (8 lines); window 2: 9-11; the lost 2 and 9: one retry window; the blip last
+    assert order == [(0, 1), (1, 1), (3, 1), (4, 1), (6, 1), (7, 1), (8, 1), (10, 2), (11, 2), (2, 3), (9, 3),
+                     (5, 3)]
+    assert all(tr is out[i] for i, _n, tr in handed)
+    assert [w.text for w in out[2].words] == ["w2"] and out[5].words == []
