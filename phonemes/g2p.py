@@ -72,36 +72,30 @@ def cmudict_path() -> str:
 
 
 @lru_cache(maxsize=1)
-def cmu_pronunciations() -> dict[str, tuple[tuple[str, ...], ...]]:
-    """word -> every pronunciation in the CMU dictionary, in IPA and in the dictionary's order ("word" first, then
-    "word(2)", ...). Read once per process for both the G2P and the aligner's pronunciation variants (each ARPAbet
-    symbol converted once: the dictionary has 135,000 entries but only ~70 distinct symbols). Pronunciations with
-    a symbol the phone set does not know are left out."""
-    ipa: dict[str, str] = {}
-
-    def conv(symbol: str) -> str:
-        got = ipa.get(symbol)
-        if got is None:
-            got = ipa[symbol] = arpabet_to_ipa(symbol)
-        return got
-
-    out: dict[str, list[tuple[str, ...]]] = {}
+def _cmu_lines() -> dict[str, list[str]]:
+    """word -> the ARPAbet text of each of its pronunciations, in the dictionary's order ("word" first, then
+    "word(2)", ...). Only split into words here (135,000 lines, ~0.2 s); converted to IPA per word on first use."""
+    out: dict[str, list[str]] = {}
     with open(cmudict_path(), encoding="utf-8") as f:
         for line in f:
-            parts = line.split()
-            if len(parts) < 2:
-                continue
-            try:
-                pron = tuple(conv(p) for p in parts[1:])
-            except KeyError:
-                continue
-            out.setdefault(parts[0].split("(")[0], []).append(pron)
-    return {w: tuple(v) for w, v in out.items()}
+            word, _, pron = line.strip().partition(" ")
+            if word and pron.strip():
+                out.setdefault(word.split("(")[0], []).append(pron)
+    return out
 
 
-def _cmudict() -> dict[str, tuple[tuple[str, ...], ...]]:
-    """word -> its pronunciations (IPA); the first is the dictionary's main one."""
-    return cmu_pronunciations()
+@lru_cache(maxsize=None)
+def cmu_pronunciations(word: str) -> tuple[tuple[str, ...], ...]:
+    """Every pronunciation of ``word`` (lower case) in the CMU dictionary, in IPA and in the dictionary's order
+    (the first is its main one); () when it is not there. Pronunciations with a symbol the phone set does not know
+    are left out. Raises OSError / ImportError without the dictionary (pocketsphinx ships it)."""
+    out = []
+    for pron in _cmu_lines().get(word, ()):
+        try:
+            out.append(tuple(arpabet_to_ipa(p) for p in pron.split()))
+        except KeyError:
+            continue
+    return tuple(out)
 
 
 
@@ -375,9 +369,11 @@ def text_to_phones(text: str, language: str = "eng") -> list[tuple[str, list[str
         raise G2PError(f"the transcript {text[:60]!r} has no words; type what is said, or leave it out")
     lang = (language or "").strip().lower()
     if lang in ("eng", "en", "en-us", "english"):
-        d = _cmudict()
+        def d_get(key):
+            return cmu_pronunciations(key) or None
+
         out = []
-        missing = [w for w in words if (d.get(w.lower()) or d.get(w.lower().strip("'"))) is None]
+        missing = [w for w in words if (d_get(w.lower()) or d_get(w.lower().strip("'"))) is None]
         spelled = {}
         if missing:
             if not _espeak_voices():
@@ -387,7 +383,7 @@ def text_to_phones(text: str, language: str = "eng") -> list[tuple[str, list[str
             spelled = dict(zip(missing, _espeak_per_word(missing, "en-us")))
         for w in words:
             key = w.lower()
-            prons = d.get(key) or d.get(key.strip("'"))
+            prons = d_get(key) or d_get(key.strip("'"))
             phones = prons[0] if prons is not None else spelled[w]
             if phones:
                 out.append((w, list(phones)))

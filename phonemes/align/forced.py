@@ -8,7 +8,6 @@ most similar labels (``similarity.similar_labels``).
 """
 from __future__ import annotations
 
-from functools import lru_cache
 
 import numpy as np
 
@@ -102,27 +101,22 @@ def pronunciation_score(E: np.ndarray) -> float:
     return float(d[-1])
 
 
-@lru_cache(maxsize=1)
-def _cmu_all() -> dict[str, tuple[tuple[str, ...], ...]]:
-    """Words with more than one pronunciation in the CMU dictionary (IPA); empty without the dictionary."""
+def _cmu_variants(word: str) -> tuple[tuple[str, ...], ...]:
+    """The word's pronunciations (IPA) when the CMU dictionary has more than one; () otherwise or without it."""
     from ..g2p import cmu_pronunciations
 
-    try:
-        prons = cmu_pronunciations()
-    except (OSError, ImportError):
-        return {}
-    return {w: v for w, v in prons.items() if len(v) > 1}
+    vs = cmu_pronunciations(word)
+    return vs if len(vs) > 1 else ()
 
 
 def _dictionary_variants(words, phones) -> dict[str, list[list[str]]]:
-    try:
-        d = _cmu_all()
-    except Exception:  # noqa: BLE001 - no dictionary: no variants
-        return {}
     out, pos = {}, 0
     for w, n in words:
         key = (w or "").lower()
-        vs = d.get(key) or d.get(key.strip("'"))
+        try:
+            vs = _cmu_variants(key) or _cmu_variants(key.strip("'"))
+        except Exception:  # noqa: BLE001 - no dictionary: no variants
+            return {}
         if vs and [normalize(p) for p in vs[0]] == list(phones[pos:pos + n]):
             out[w] = [list(v) for v in vs]
         pos += n

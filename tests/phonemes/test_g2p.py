@@ -118,3 +118,22 @@ def test_command_fallback_without_the_library(monkeypatch):
         assert g2p.text_to_phones("perro", "spa")[0][1] == ["p", "e", "r", "o"]
     finally:
         g2p._espeak_voices.cache_clear()
+
+
+def test_cmu_dictionary_lookup_keeps_order_and_leaves_out_unknown_symbols(tmp_path, monkeypatch):
+    d = tmp_path / "tiny.dict"
+    d.write_text("read R EH D\nread(2) R IY D\nread(3) R QQ D\nzap Z AE P\n'cause K AH Z\n", encoding="utf-8")
+    monkeypatch.setattr(g2p, "cmudict_path", lambda: str(d))
+    g2p._cmu_lines.cache_clear()
+    g2p.cmu_pronunciations.cache_clear()
+    try:
+        assert g2p.cmu_pronunciations("read") == (("ɹ", "ɛ", "d"), ("ɹ", "i", "d"))  # QQ is no phone: left out
+        assert g2p.cmu_pronunciations("zap") == (("z", "æ", "p"),)
+        assert g2p.cmu_pronunciations("nope") == ()
+        assert g2p.text_to_phones("Read zap", "eng") == [("Read", ["ɹ", "ɛ", "d"]), ("zap", ["z", "æ", "p"])]
+        from lipsync.phonemes.align import forced
+
+        assert forced._cmu_variants("read") == (("ɹ", "ɛ", "d"), ("ɹ", "i", "d")) and forced._cmu_variants("zap") == ()
+    finally:
+        g2p._cmu_lines.cache_clear()
+        g2p.cmu_pronunciations.cache_clear()
