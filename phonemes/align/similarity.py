@@ -97,10 +97,16 @@ def similar_labels(phone: str, labels: list[str] | tuple[str, ...], top: int = 3
     articulatory features (at least ``min_similarity``; the single best one if
     none reach it).
     """
+    return list(_similar_labels(phone, tuple(labels), top, min_similarity))
+
+
+@lru_cache(maxsize=65536)
+def _similar_labels(phone: str, labels: tuple[str, ...], top: int, min_similarity: float):
+    # the same few phones against the same label set, thousands of times per batch: computed once each
     target = normalize(phone)
     norm = [normalize(x) for x in labels]
     if target in norm:
-        return [(norm.index(target), 1.0)]
+        return ((norm.index(target), 1.0),)
     sims = [(i, phone_similarity(target, x)) for i, x in enumerate(norm)]
     sims.sort(key=lambda p: -p[1])
     chosen = [p for p in sims[:top] if p[1] >= min_similarity] or sims[:1]
@@ -109,7 +115,7 @@ def similar_labels(phone: str, labels: list[str] | tuple[str, ...], top: int = 3
     # sharpen: the best match dominates
     w = np.array([s for _, s in chosen], dtype=np.float64) ** 4 + 1e-9
     w = w / w.sum()
-    return [(i, float(x)) for (i, _), x in zip(chosen, w)]
+    return tuple((i, float(x)) for (i, _), x in zip(chosen, w))
 
 
 def emission_matrix(post: FramePosteriors, targets: list[str]) -> np.ndarray:
