@@ -76,21 +76,16 @@ def _heard_words(transcriber, group):
     return dict(zip(todo, transcriber.transcribe_many([group[i][2] for i in todo])))
 
 
-def _in_order_of_words(transcriber, group):
+def _in_order_of_words(transcriber, group, meanwhile=None):
     """(index, Transcript or None) for every item of ``group``: first those that need no words, then the others as
     soon as their words are final. The packed windows are transcribed in a background thread meanwhile, so the
     aligner works on the first lines while Whisper hears the next ones (both cores busy; the words and every
-    result are the same as one after the other). An error in the words stage is raised here, after the lines
-    already heard."""
+    result are the same as one after the other). ``meanwhile()`` runs once while the first words are awaited.
+    An error in the words stage is raised here, after the lines already heard."""
     import queue
     import threading
 
     todo = _needs_words(transcriber, group)
-    for i in range(len(group)):
-        if i not in todo:
-            yield i, None
-    if not todo:
-        return
     q: queue.Queue = queue.Queue()
     end = object()
     failed: list[BaseException] = []
@@ -105,16 +100,42 @@ def _in_order_of_words(transcriber, group):
         finally:
             q.put(end)
 
-    worker = threading.Thread(target=hear, name="lipsync-words", daemon=True)
-    worker.start()
+    worker = threading.Thread(target=hear, name="lipsync-words", daemon=True) if todo else None
     try:
+        if worker is not None:
+            worker.start()
+        for i in range(len(group)):
+            if i not in todo:
+                yield i, None
+        if worker is None:
+            return
+        if meanwhile is not None and q.empty():
+            meanwhile()
         while (item := q.get()) is not end:
             yield item
     finally:
         stop.set()
-        worker.join()
+        if worker is not None:
+            worker.join()
     if failed:
         raise failed[0]
+
+
+def _warm_up(rec) -> None:
+    """Load what the first line would pay for (the aligner's network, the pronunciation dictionary) while the first
+    window is being transcribed. Any problem is left for that line to report as usual."""
+    import numpy as np
+
+    from .phonemes.g2p import cmu_pronunciations
+    from .phonemes.recognizers import PosteriorRecognizer
+    from .phonemes.types import INTERNAL_RATE, Audio
+
+    try:
+        if isinstance(rec, PosteriorRecognizer):
+            rec.posteriors(Audio(np.zeros(INTERNAL_RATE // 10, np.float32), INTERNAL_RATE, "warm-up"))
+        cmu_pronunciations("the")
+    except Exception:  # noqa: BLE001 - reported by the first line that needs it
+        pass
 
 
 def _transcripts_for(args, paths):
@@ -165,7 +186,7 @@ def cmd_analyze(args) -> int:
         print(f"lipsync: note: {n}", file=sys.stderr)
     failures = 0
     for group in _audio_groups(args.audio, transcripts):
-        for i, heard in _in_order_of_words(transcriber, group):
+        for i, heard in _in_order_of_words(transcriber, group, meanwhile=lambda: _warm_up(rec)):
             path, transcript, audio = group[i]
             try:
                 for bad in (audio, transcript):

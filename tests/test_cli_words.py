@@ -67,3 +67,37 @@ def test_stopping_early_stops_the_transcription():
     t0 = time.perf_counter()
     it.close()  # what an exception in the caller's loop does
     assert stand.stopped.is_set() and time.perf_counter() - t0 < 0.5
+
+
+def test_the_warm_up_runs_once_while_the_first_words_are_awaited():
+    stand = _Stand(order=[0, 1, 2], pause=0.2)
+    calls = []
+    got = []
+    for i, _t in cli._in_order_of_words(stand, _group(4, {3}), meanwhile=lambda: calls.append(list(got))):
+        got.append(i)
+    assert got == [3, 0, 1, 2]
+    assert calls == [[3]]  # after the line that needed no words, before the first heard one
+
+
+def test_no_warm_up_without_lines_to_hear():
+    calls = []
+    assert [i for i, _t in cli._in_order_of_words(_Stand([]), _group(2, {0, 1}), meanwhile=lambda: calls.append(1))] \
+        == [0, 1]
+    assert calls == []
+
+
+def test_warm_up_never_raises():
+    from lipsync.phonemes.recognizers import PosteriorRecognizer
+
+    class Bad(PosteriorRecognizer):
+        name = "bad"
+
+        def posteriors(self, audio):
+            raise RecognizerError("no weights")
+
+        def recognize_posteriors(self, *a, **k):
+            raise AssertionError
+
+        align_words = recognize_posteriors
+
+    cli._warm_up(Bad())  # the first line reports it, not the warm-up
