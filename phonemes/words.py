@@ -44,7 +44,7 @@ WINDOW = 28.0  # s of packed speech per Whisper window (its encoder reads 30 s)
 GAP = 1.0  # s of silence between packed pieces
 RETRY_GAP = 2.0  # s between the pieces packed again after Whisper lost its place among them
 MIN_HEARD = 0.5  # s: a packed piece this long that gets no word is transcribed again on its own
-DRIFT = 0.4  # s: a word reaching this far towards another clip's piece: the window's timing slipped, run again
+DRIFT = 0.4  # s: words reaching this far into the gap towards a line left without words were moved off it
 NO_SPEECH = 0.6  # a segment with no-speech probability above this ...
 LOW_LOGPROB = -1.0  # ... and mean token log-probability below this is dropped (Whisper's own rule)
 MAX_COMPRESSION = 2.4  # a segment whose text compresses better than this repeats itself: dropped
@@ -382,23 +382,42 @@ def _window_samples(samples: list[np.ndarray], pieces: list[_Piece]) -> np.ndarr
 
 
 def _place(pieces: list[_Piece], got: list[TimedWord]) -> list[tuple[_Piece, list[TimedWord], bool]]:
-    """Words of one window (window times) -> per piece: its words in clip times, and whether timing slipped."""
+    """Words of one window (window times) -> per piece: its words in clip times, and whether Whisper lost its place.
+
+    A word goes to the piece it overlaps most (Whisper stretches a line's last word into the silence after it and
+    starts the first one early, so its centre may lie in the gap); one that overlaps no piece (no duration, or all
+    in a gap) to the nearest within a gap; past the last piece by more than a gap it is invented and dropped. A word
+    that overlaps the pieces of two different lines means the window's timing slipped: which line said it is a
+    guess, so both lines are flagged (and heard again); so are a line that got no word and the neighbour whose
+    words reach more than DRIFT into the gap towards it."""
     out = {id(p): [] for p in pieces}
     slipped = {id(p): False for p in pieces}
+    reach = {id(p): (np.inf, -np.inf) for p in pieces}  # window times its words span
     for w in got:
-        p = _piece_at(pieces, 0.5 * (w.start + w.end))
-        if p is None:
-            continue  # past the end of the last piece: invented
-        j = next(i for i, q in enumerate(pieces) if q is p)
-        lo, hi = p.offset, p.offset + p.end - p.start
-        # a word reaching far into the gap towards another clip's line: which line it belongs to is a guess
-        # (a gap between two pieces of the same line, or after the last one, is no such doubt)
-        if (w.start < lo - DRIFT and j > 0 and pieces[j - 1].clip != p.clip) or \
-                (w.end > hi + DRIFT and j + 1 < len(pieces) and pieces[j + 1].clip != p.clip):
-            slipped[id(p)] = True
+        over = [(min(w.end, p.offset + p.end - p.start) - max(w.start, p.offset), p) for p in pieces]
+        over = [(o, p) for o, p in over if o > 0.0]
+        if over:
+            p = max(over, key=lambda x: x[0])[1]
+            if len({q.clip for _o, q in over}) > 1:
+                for _o, q in over:
+                    slipped[id(q)] = True
+        else:
+            p = _piece_at(pieces, 0.5 * (w.start + w.end))
+            if p is None:
+                continue  # past the end of the last piece: invented
         s = min(p.end, p.start + max(0.0, w.start - p.offset))
         e = min(p.end, max(s, p.start + w.end - p.offset))  # Whisper may give a word no duration
         out[id(p)].append(TimedWord(s, e, w.text, w.confidence))
+        reach[id(p)] = (min(reach[id(p)][0], w.start), max(reach[id(p)][1], w.end))
+    # a line that got no word next to one whose words reach far into the gap towards it: its words were moved
+    # onto the neighbour (Whisper lost its place), so both lines are heard again
+    for j, p in enumerate(pieces):
+        if out[id(p)] or p.end - p.start < MIN_HEARD:
+            continue
+        for k, toward in ((j - 1, lambda q: reach[id(q)][1] > q.offset + q.end - q.start + DRIFT),
+                          (j + 1, lambda q: reach[id(q)][0] < q.offset - DRIFT)):
+            if 0 <= k < len(pieces) and pieces[k].clip != p.clip and out[id(pieces[k])] and toward(pieces[k]):
+                slipped[id(p)] = slipped[id(pieces[k])] = True
     return [(p, out[id(p)], slipped[id(p)]) for p in pieces]
 
 
