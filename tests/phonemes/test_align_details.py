@@ -73,3 +73,93 @@ def test_ctc_greedy_keeps_a_phone_on_the_first_frame_and_label_one_without_a_bla
     assert ctc.ctc_greedy(FramePosteriors(["<blk>", "m", "a"], lp)) == [(0, "m"), (3, "a")]
     # no blank label: label 1 is a phone like any other
     assert ctc.ctc_greedy(FramePosteriors(["x", "m", "a"], lp)) == [(0, "m"), (2, "x"), (3, "a")]
+
+
+# ---------------------------------------------------------------- fusion
+def _fz(rows, words=()):
+    from lipsync.phonemes.types import TimedWord
+
+    return PhoneTrack([TimedPhone(s, e, p, 0.9, w) for s, e, p, w in rows], rows[-1][1],
+                      words=[TimedWord(s, e, t) for s, e, t in words])
+
+
+def _shifted(rows, dt):
+    """The same phones with every inner boundary dt later (no words)."""
+    return _fz([(s + dt if i else s, e + dt if i + 1 < len(rows) else e, p, None)
+                for i, (s, e, p, _w) in enumerate(rows)])
+
+
+def _spans(track):
+    return [(round(p.start, 6), round(p.end, 6)) for p in track.phones]
+
+
+def test_fusion_defaults_average_halfway_within_60_ms():
+    from lipsync.phonemes.align import fuse_tracks
+
+    a = _fz([(0, .10, SIL, None), (.10, .20, "m", None), (.20, .30, "a", None)])
+    b = _fz([(0, .14, SIL, None), (.14, .40, "m", None), (.40, .50, "a", None)])
+    out, agreed = fuse_tracks(a, b)  # 40 ms apart: averaged (weight 0.5); 200 ms apart: kept
+    assert agreed.tolist() == [True, False]
+    assert _spans(out) == [(0, .12), (.12, .2), (.2, .3)]
+    # a single boundary (two phones) is fused too
+    out, agreed = fuse_tracks(_fz([(0, .1, "m", None), (.1, .3, "a", None)]),
+                              _fz([(0, .13, "m", None), (.13, .3, "a", None)]))
+    assert agreed.tolist() == [True] and _spans(out) == [(0, .115), (.115, .3)]
+
+
+def test_fusion_with_an_empty_secondary_changes_nothing_not_even_the_words():
+    from lipsync.phonemes.align import fuse_tracks
+
+    a = _fz([(0, .1, "m", "ma"), (.1, .3, "a", "ma")], words=[(0.02, 0.28, "ma")])
+    out, agreed = fuse_tracks(a, PhoneTrack([], 0.3))
+    assert agreed.tolist() == [False] and _spans(out) == [(0, .1), (.1, .3)]
+    assert [(w.start, w.end) for w in out.words] == [(0.02, 0.28)]
+
+
+def test_fusion_matches_long_repetitive_sequences():
+    """201 phones alternating m/a (each far more common than 1 %): difflib's automatic junk heuristic must be off,
+    or no phone would match and nothing would be fused."""
+    from lipsync.phonemes.align import fuse_tracks
+
+    rows = [(i * 0.01, (i + 1) * 0.01, "ma"[i % 2], None) for i in range(201)]
+    out, agreed = fuse_tracks(_fz(rows), _shifted(rows, 0.004))
+    assert agreed.all() and len(agreed) == 200
+    assert [p.end for p in out.phones[:-1]] == pytest.approx([(i + 1) * 0.01 + 0.002 for i in range(200)])
+
+
+def test_fusion_clips_to_one_millisecond_past_the_previous_boundary_and_before_the_next():
+    from lipsync.phonemes.align import fuse_tracks
+
+    a = _fz([(0, .10, SIL, None), (.10, .20, "t", None), (.20, .30, "a", None)])
+    # t|a pulled to 0.5 ms after sil|t: t keeps 1 ms
+    out, _ = fuse_tracks(a, _fz([(0, .10, SIL, None), (.10, .1005, "t", None), (.1005, .30, "a", None)]),
+                         weight=1.0, max_gap=0.2)
+    assert _spans(out) == [(0, .1), (.1, .101), (.101, .3)]
+    # sil|t pulled past t|a's time in the primary (0.2): stops 1 ms before it
+    out, _ = fuse_tracks(a, _fz([(0, .25, SIL, None), (.25, .26, "t", None), (.26, .30, "a", None)]),
+                         weight=1.0, max_gap=0.2)
+    assert _spans(out) == [(0, .199), (.199, .26), (.26, .3)]
+
+
+def test_fused_words_follow_their_own_phones_in_order():
+    """Words start at their first and end at their last phone: a word on the very first and on the very last
+    phone, words with no pause between them, a word absent from the word list (ta) in between."""
+    from lipsync.phonemes.align import fuse_tracks
+
+    rows = [(0, .1, "m", "ma"), (.1, .2, "a", "ma"), (.2, .3, "p", "pa"), (.3, .4, "a", "pa"), (.4, .5, SIL, None),
+            (.5, .6, "t", "ta"), (.6, .7, "a", "ta"), (.7, .8, "m", "ma"), (.8, .9, "a", "ma")]
+    a = _fz(rows, words=[(0, .2, "ma"), (.2, .4, "pa"), (.7, .9, "ma")])
+    out, agreed = fuse_tracks(a, _shifted(rows, 0.02))  # every boundary 10 ms later
+    assert agreed.all()
+    assert [(round(w.start, 6), round(w.end, 6), w.text) for w in out.words] == [
+        (0, .21, "ma"), (.21, .41, "pa"), (.71, .9, "ma")]
+
+
+def test_a_repeated_word_takes_its_own_phones_and_a_word_without_phones_keeps_its_times():
+    from lipsync.phonemes.align import fuse_tracks
+
+    rows = [(0, .1, SIL, None), (.1, .2, "m", "ma"), (.2, .3, "a", "ma"), (.3, .4, SIL, None), (.4, .5, "m", "ma"),
+            (.5, .6, "a", "ma"), (.6, .7, SIL, None)]
+    a = _fz(rows, words=[(.1, .3, "ma"), (.4, .6, "ma"), (.65, .7, "ma")])
+    out, _ = fuse_tracks(a, _shifted(rows, 0.02))
+    assert [(round(w.start, 6), round(w.end, 6)) for w in out.words] == [(.11, .31), (.41, .61), (.65, .7)]
