@@ -119,3 +119,15 @@ def test_mouth_confidence():
     assert S.mouth_confidence(pv, "m") == pytest.approx(0.5 * 0.5 + 0.5 * 0.75)
     assert S.mouth_confidence(pv[:0], "m") == 0.0
     assert S.mouth_confidence(pv, "b") == S.mouth_confidence(pv, "m")  # the same mouth
+
+
+def test_an_unknown_symbol_is_like_nothing_but_itself(monkeypatch):
+    """Without panphon's table (9 s to load; the mutation run deselects the panphon case above) an unknown symbol
+    has no features: 0 against any phone or silence, 1 only against itself."""
+    from lipsync.phonemes import phoneset
+
+    monkeypatch.setattr(phoneset, "_panphon_table", lambda: None)
+    assert S.phone_similarity("☂", "a") == 0.0 and S.phone_similarity("t", "☂") == 0.0
+    assert S.phone_similarity("☂", SIL) == 0.0 and S.phone_similarity("☂", "☂") == 1.0
+    assert S._feature_similarity(None, phoneset.features("a")) == 0.0
+    assert S._feature_similarity(phoneset.features("a"), None) == 0.0

@@ -119,3 +119,12 @@ def test_labial_velar_stops_close_the_lips_and_w_only_rounds_them():
     for p in ("k͡p", "ɡ͡b", "ŋ͡m"):
         assert viseme_for_phone(p) == "A" and detail_viseme_for_phone(p) == "PP" and control_targets(p)["lip_close"] == 1
     assert viseme_for_phone("w") == "F" and control_targets("w")["lip_close"] == 0
+
+
+def test_unknown_symbols_rest_without_panphon(monkeypatch):
+    """The same as test_unknown_phones_rest with panphon's table (9 s to load) left out, for the mutation run."""
+    from lipsync.phonemes import phoneset
+
+    monkeypatch.setattr(phoneset, "_panphon_table", lambda: None)
+    assert viseme_for_phone("☂") == "X" and detail_viseme_for_phone("☂") == "sil"
+    assert control_targets("☂") == dict.fromkeys(CONTROLS, 0.0)
