@@ -163,3 +163,79 @@ def test_a_repeated_word_takes_its_own_phones_and_a_word_without_phones_keeps_it
     a = _fz(rows, words=[(.1, .3, "ma"), (.4, .6, "ma"), (.65, .7, "ma")])
     out, _ = fuse_tracks(a, _shifted(rows, 0.02))
     assert [(round(w.start, 6), round(w.end, 6)) for w in out.words] == [(.11, .31), (.41, .61), (.65, .7)]
+
+
+# ---------------------------------------------------------------- free decoding
+def _dec(labels, rows, hop=0.01):
+    return FramePosteriors(list(labels), np.array(rows, np.float32), hop=hop)
+
+
+def _segs(track):
+    return [(round(p.start, 6), round(p.end, 6), p.phone) for p in track.phones]
+
+
+def test_decode_defaults_three_frames_and_a_switch_penalty_of_one():
+    """Three frames of "a" in silence gain 3 x 1.2 = 3.6 against two switches (2 x 1.0): kept. A switch penalty of
+    2 (4 > 3.6) would give all silence, a 4-frame minimum a 4-frame "a" (gain 2.4 > 2)."""
+    from lipsync.phonemes.align import decode
+
+    s, a = [0.0, -1.2], [-1.2, 0.0]
+    tr = decode(_dec(["sil", "a"], [s, s, s, a, a, a, s, s, s]))
+    assert _segs(tr) == [(0, .03, SIL), (.03, .06, "a"), (.06, .09, SIL)]
+    assert (tr.recognizer, tr.language, tr.duration) == ("", "eng", pytest.approx(0.09))
+
+
+def test_decode_one_frame_minimum_switches_on_the_second_frame():
+    from lipsync.phonemes.align import decode
+
+    s, a = np.log([0.9, 0.1]), np.log([0.1, 0.9])
+    assert _segs(decode(_dec(["sil", "a"], [s, a, a]), min_frames=1, switch_penalty=0.5)) == [
+        (0, .01, SIL), (.01, .03, "a")]
+    # per-label minimums (phones 1, silence 2): the same on the general path
+    a3, i3 = [-5.0, 0.0, -5.0], [-5.0, -5.0, 0.0]
+    assert _segs(decode(_dec(["sil", "a", "i"], [a3, i3, i3, i3]), min_frames=1, switch_penalty=0.5,
+                        silence_min_frames=2)) == [(0, .01, "a"), (.01, .04, "i")]
+
+
+def test_decode_switch_penalty_on_the_general_path():
+    """Frame 2 prefers i by 0.5, but a -> i -> a costs two switches (2.0): the path stays on a."""
+    from lipsync.phonemes.align import decode
+
+    a3 = [-5.0, 0.0, -5.0]
+    rows = [a3, a3, [-5.0, -1.0, -0.5], a3]
+    assert _segs(decode(_dec(["sil", "a", "i"], rows), min_frames=1, switch_penalty=1.0,
+                        silence_min_frames=2)) == [(0, .04, "a")]
+    # with no penalty the short i is taken
+    assert _segs(decode(_dec(["sil", "a", "i"], rows), min_frames=1, switch_penalty=0.0,
+                        silence_min_frames=2)) == [(0, .02, "a"), (.02, .03, "i"), (.03, .04, "a")]
+
+
+def test_decode_a_one_frame_silence_when_asked_for():
+    from lipsync.phonemes.align import decode
+
+    a, s = [-10.0, 0.0], [0.0, -10.0]
+    got = decode(_dec(["sil", "a"], [a, a, a, s, a, a, a]), min_frames=3, silence_min_frames=1)
+    assert _segs(got) == [(0, .03, "a"), (.03, .04, SIL), (.04, .07, "a")]
+
+
+def test_decode_shapes_one_label_and_a_shorter_duration():
+    from lipsync.errors import AlignmentError
+    from lipsync.phonemes.align import decode
+
+    assert _segs(decode(_dec(["a"], [[0.0]] * 4))) == [(0, .04, "a")]  # a one-label inventory
+    with pytest.raises(AlignmentError) as e:
+        decode(FramePosteriors(["a"], np.zeros(3, np.float32)))  # 1-D
+    assert str(e.value) == "log_probs must be [frames, 1], got (3,)"
+    with pytest.raises(AlignmentError) as e:
+        decode(FramePosteriors(["a", "b"], np.zeros((3, 3), np.float32)))
+    assert str(e.value) == "log_probs must be [frames, 2], got (3, 3)"
+    # the clip ends inside the last frame: the last phone ends with the clip
+    assert _segs(decode(_dec(["a"], [[0.0]] * 10), duration=0.095)) == [(0, .095, "a")]
+
+
+def test_decode_joins_two_labels_of_one_sound_and_goes_on():
+    from lipsync.phonemes.align import decode
+
+    g, g2, s = [0.0, -10.0, -10.0], [-10.0, 0.0, -10.0], [-10.0, -10.0, 0.0]
+    got = decode(_dec(["g", "ɡ", "sil"], [g, g, g, g2, g2, g2, s, s, s]))
+    assert _segs(got) == [(0, .06, "ɡ"), (.06, .09, SIL)]
