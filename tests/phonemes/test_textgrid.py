@@ -122,8 +122,8 @@ def test_error_lines_are_one_clear_line_each():
         textgrid.parse('File type = "ooTextFile"\nObject class = "Table"\n')
     assert str(e.value) == "not a Praat TextGrid (missing 'Object class = \"TextGrid\"' header)"
     with pytest.raises(TextGridError, match="not a Praat TextGrid"):
-        textgrid.parse(" " * 480 + 'Object class = "TextGrid"\n0\n1\n0\n')  # the header must open the file
-    assert textgrid.parse(" " * 470 + 'Object class = "TextGrid"\n0\n1\n0\n').tiers == []
+        textgrid.parse(" " * 476 + 'Object class = "TextGrid"\n0\n1\n0\n')  # within the first 500 characters
+    assert textgrid.parse(" " * 475 + 'Object class = "TextGrid"\n0\n1\n0\n').tiers == []  # ends at 500
     with pytest.raises(TextGridError) as e:
         textgrid.parse(HEAD + '0\n"two"\n')
     assert str(e.value) == "expected a number, found text 'two'"
@@ -131,5 +131,15 @@ def test_error_lines_are_one_clear_line_each():
         textgrid.parse(HEAD + '0\n2\n<exists>\n1\n"IntervalTier"\n"x"\n0\n2\n1\n0\n')
     assert str(e.value) == "TextGrid ends early"
     with pytest.raises(TextGridError) as e:
+        textgrid.parse(HEAD + "0\n2\n")  # nothing after xmax
+    assert str(e.value) == "TextGrid ends early"
+    with pytest.raises(TextGridError) as e:
         textgrid.parse(HEAD + "0\n2\n<exists>\n1e999\n")
     assert str(e.value) == "malformed TextGrid: cannot convert float infinity to integer"
+
+
+def test_a_stray_number_before_a_text_is_skipped():
+    """Only values count (labels like 'xmin =' are skipped): a number where a text is expected is passed over,
+    a text where a number is expected is an error (above)."""
+    stray = HEAD + '0\n1\n<exists>\n1\n"IntervalTier"\n7\n"words"\n0\n1\n1\n0\n1\n3\n"hi"\n'
+    assert textgrid.parse(stray).tiers == [Tier("words", "IntervalTier", [(0.0, 1.0, "hi")], 0.0, 1.0)]
