@@ -128,3 +128,25 @@ def test_unknown_symbols_rest_without_panphon(monkeypatch):
     monkeypatch.setattr(phoneset, "_panphon_table", lambda: None)
     assert viseme_for_phone("☂") == "X" and detail_viseme_for_phone("☂") == "sil"
     assert control_targets("☂") == dict.fromkeys(CONTROLS, 0.0)
+
+
+def test_viseme_descriptions_name_the_preston_blair_shapes():
+    from lipsync.phonemes.visemes import VISEME_DESCRIPTIONS
+
+    assert VISEME_DESCRIPTIONS == {
+        "A": "Closed mouth for M, B, P",
+        "B": "Slightly open, clenched teeth: most consonants (K, S, T), EE",
+        "C": "Open mouth: EH, AE",
+        "D": "Wide open mouth: AA",
+        "E": "Slightly rounded: AO, ER",
+        "F": "Puckered lips: UW, OW, W",
+        "G": "Upper teeth on lower lip: F, V",
+        "H": "Tongue raised behind teeth: long L",
+        "X": "Rest: silence and pauses",
+    }
+
+
+def test_palatal_and_retroflex_affricates_are_ch_not_ss():
+    for p in ("tɕ", "dʑ", "ʈʂ", "ɖʐ"):
+        assert detail_viseme_for_phone(p) == "CH", p
+    assert detail_viseme_for_phone("ɕ") == "SS" and detail_viseme_for_phone("ʂ") == "SS"  # the fricatives alone
