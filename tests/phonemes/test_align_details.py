@@ -117,14 +117,18 @@ def test_fusion_with_an_empty_secondary_changes_nothing_not_even_the_words():
 
 
 def test_fusion_matches_long_repetitive_sequences():
-    """201 phones alternating m/a (each far more common than 1 %): difflib's automatic junk heuristic must be off,
-    or no phone would match and nothing would be fused."""
+    """200 phones alternating m/a (each far more common than 1 %), the primary with a leading pause the secondary
+    lacks: difflib's automatic junk heuristic must be off, or no phone would match and nothing would be fused."""
     from lipsync.phonemes.align import fuse_tracks
 
-    rows = [(i * 0.01, (i + 1) * 0.01, "ma"[i % 2], None) for i in range(201)]
-    out, agreed = fuse_tracks(_fz(rows), _shifted(rows, 0.004))
-    assert agreed.all() and len(agreed) == 200
-    assert [p.end for p in out.phones[:-1]] == pytest.approx([(i + 1) * 0.01 + 0.002 for i in range(200)])
+    alt = [(0.05 + i * 0.01, 0.05 + (i + 1) * 0.01, "ma"[i % 2], None) for i in range(200)]
+    primary = _fz([(0.0, 0.05, SIL, None)] + alt)
+    secondary = _fz([(0.0 if i == 0 else s + 0.004, e + 0.004 if i < 199 else e, p, None)
+                     for i, (s, e, p, _w) in enumerate(alt)])
+    out, agreed = fuse_tracks(primary, secondary)
+    assert agreed.tolist() == [False] + [True] * 199  # sil|m has no counterpart
+    ends = [p.end for p in out.phones[:-1]]
+    assert ends == pytest.approx([0.05] + [0.05 + (i + 1) * 0.01 + 0.002 for i in range(199)])
 
 
 def test_fusion_clips_to_one_millisecond_past_the_previous_boundary_and_before_the_next():
