@@ -175,3 +175,8 @@ def test_merged_neighbours_keep_the_lowest_confidence():
     after = PhoneTrack([TimedPhone(0.0, 0.1, SIL, 0.2), TimedPhone(0.1, 0.2, "m", 0.9),
                         TimedPhone(0.2, 0.3, "b", 0.6)], 0.3)
     assert [(c.viseme, c.confidence) for c in phones_to_visemes(after).cues] == [("X", 0.2), ("A", 0.6)]
+
+
+def test_a_labialised_schwa_is_a_mid_rounded_mouth():
+    # ə has height 0.5; the labialisation mark rounds it: rounded vowels below 0.5 pucker (F), from 0.5 on E
+    assert viseme_for_phone("əʷ") == "E" and viseme_for_phone("eʷ") == "F"
