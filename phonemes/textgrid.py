@@ -104,7 +104,9 @@ def parse(text: str) -> TextGrid:
                     a = float(nxt("n"))
                     rows.append((a, a, nxt("s")))
             tiers.append(Tier(name, kind, rows, t0, t1))
-    except (ValueError, IndexError) as exc:
+    except TextGridError:
+        raise  # already one clear line (it is a ValueError too: do not wrap it twice)
+    except (ValueError, IndexError, OverflowError) as exc:  # OverflowError: a count such as 1e999
         raise TextGridError(f"malformed TextGrid: {exc}") from None
     return TextGrid(tiers, xmin, xmax)
 

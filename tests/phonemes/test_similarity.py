@@ -119,3 +119,68 @@ def test_mouth_confidence():
     assert S.mouth_confidence(pv, "m") == pytest.approx(0.5 * 0.5 + 0.5 * 0.75)
     assert S.mouth_confidence(pv[:0], "m") == 0.0
     assert S.mouth_confidence(pv, "b") == S.mouth_confidence(pv, "m")  # the same mouth
+
+
+def test_an_unknown_symbol_is_like_nothing_but_itself(monkeypatch):
+    """Without panphon's table (9 s to load; the mutation run deselects the panphon case above) an unknown symbol
+    has no features: 0 against any phone or silence, 1 only against itself."""
+    from lipsync.phonemes import phoneset
+
+    monkeypatch.setattr(phoneset, "_panphon_table", lambda: None)
+    assert S.phone_similarity("☂", "a") == 0.0 and S.phone_similarity("t", "☂") == 0.0
+    assert S.phone_similarity("☂", SIL) == 0.0 and S.phone_similarity("☂", "☂") == 1.0
+    assert S._feature_similarity(None, phoneset.features("a")) == 0.0
+    assert S._feature_similarity(phoneset.features("a"), None) == 0.0
+
+
+# every place on the scale, and the manner groups, by pairs closer than the four-step cap (worked out by hand)
+PLACE_PAIRS = {
+    ("ʈ", "t"): 1 - 1.5 / 6,  # retroflex 4.5, alveolar 3
+    ("c", "k"): 1 - 1 / 6,  # palatal 5, velar 6
+    ("w", "j"): (1 - 1.5 / 6) * 0.9,  # labial-velar 6.5, palatal 5 (both approximants); w is rounded
+    ("q", "k"): 1 - 1 / 6,  # uvular 7
+    ("q", "ʔ"): 1 - 2 / 6,  # glottal 9
+    ("ʔ", "k"): 1 - 3 / 6,
+    ("ħ", "χ"): 1 - 1 / 6,  # pharyngeal 8 (fricatives)
+    ("n", "l"): 0.7,  # nasal / lateral: both sonorants
+    ("f", "n"): (1 - 2 / 6) * 0.4 * 0.85,  # other manner group times the place factor, and voicing
+    ("t", "tʃ"): (1 - 1 / 6) * 0.7 * 0.9,  # stop / affricate, one step; tʃ is rounded
+    ("j", "ɝ"): 0.35,  # a glide and an r-coloured vowel: only the vowel is rhotic
+    ("j", "u"): 0.35,  # a palatal glide and a back vowel: no palatal bonus
+}
+
+
+@pytest.mark.parametrize("pair", sorted(PLACE_PAIRS))
+def test_place_scale_and_manner_groups(pair):
+    assert S.phone_similarity(*pair) == pytest.approx(PLACE_PAIRS[pair], abs=1e-9)
+
+
+def test_two_silences_are_the_same_sound():
+    from lipsync.phonemes.phoneset import features
+
+    assert S._feature_similarity(features(SIL), features(SIL)) == 1.0
+
+
+def test_similar_labels_top_three_threshold_inclusive_and_a_positive_floor():
+    # b against p .85, v .5833, d .5, m .4, ɡ .3333: the three best by default
+    got = S.similar_labels("b", ["p", "m", "d", "ɡ", "v"])
+    assert [i for i, _ in got] == [0, 4, 2]
+    s = np.array([0.85, 7 / 12, 0.5]) ** 4
+    assert [w for _, w in got] == pytest.approx(list(s / s.sum()), rel=1e-6)
+    # a label exactly at the minimum similarity (d: 0.5) is kept
+    assert [i for i, _ in S.similar_labels("b", ["p", "d"], min_similarity=0.5)] == [0, 1]
+    # a stand-in with similarity 0 keeps a tiny positive weight (1e-9 before normalising): its log is defined
+    (i0, w0), (i1, w1) = S.similar_labels("a", ["i", SIL], min_similarity=0.0)
+    assert (i0, i1) == (0, 1) and w1 == pytest.approx(1e-9 / (0.2 ** 4 + 2e-9), rel=1e-6)
+    with pytest.raises(AlignmentError) as e:
+        S.similar_labels("a", [])
+    assert str(e.value) == "the posteriors have no labels; cannot score any phone"
+
+
+def test_mouth_confidence_counts_exactly_half_the_best_and_stays_within_one():
+    A, D = VISEMES.index("A"), VISEMES.index("D")
+    pv = np.zeros((2, len(VISEMES)), np.float32)
+    pv[:, A], pv[:, D] = [0.25, 0.5], [0.5, 0.5]  # frame 0: A is exactly half the best
+    assert S.mouth_confidence(pv, "m") == pytest.approx(0.5 * 0.375 + 0.5 * 1.0)
+    # pooled posteriors of unnormalised scores can exceed 1: the confidence is clipped to 1
+    assert S.mouth_confidence(np.full((2, len(VISEMES)), 1.5, np.float32), "m") == 1.0

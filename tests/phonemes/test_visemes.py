@@ -119,3 +119,64 @@ def test_labial_velar_stops_close_the_lips_and_w_only_rounds_them():
     for p in ("k͡p", "ɡ͡b", "ŋ͡m"):
         assert viseme_for_phone(p) == "A" and detail_viseme_for_phone(p) == "PP" and control_targets(p)["lip_close"] == 1
     assert viseme_for_phone("w") == "F" and control_targets("w")["lip_close"] == 0
+
+
+def test_unknown_symbols_rest_without_panphon(monkeypatch):
+    """The same as test_unknown_phones_rest with panphon's table (9 s to load) left out, for the mutation run."""
+    from lipsync.phonemes import phoneset
+
+    monkeypatch.setattr(phoneset, "_panphon_table", lambda: None)
+    assert viseme_for_phone("☂") == "X" and detail_viseme_for_phone("☂") == "sil"
+    assert control_targets("☂") == dict.fromkeys(CONTROLS, 0.0)
+
+
+def test_viseme_descriptions_name_the_preston_blair_shapes():
+    from lipsync.phonemes.visemes import VISEME_DESCRIPTIONS
+
+    assert VISEME_DESCRIPTIONS == {
+        "A": "Closed mouth for M, B, P",
+        "B": "Slightly open, clenched teeth: most consonants (K, S, T), EE",
+        "C": "Open mouth: EH, AE",
+        "D": "Wide open mouth: AA",
+        "E": "Slightly rounded: AO, ER",
+        "F": "Puckered lips: UW, OW, W",
+        "G": "Upper teeth on lower lip: F, V",
+        "H": "Tongue raised behind teeth: long L",
+        "X": "Rest: silence and pauses",
+    }
+
+
+def test_palatal_and_retroflex_affricates_are_ch_not_ss():
+    for p in ("tɕ", "dʑ", "ʈʂ", "ɖʐ"):
+        assert detail_viseme_for_phone(p) == "CH", p
+    assert detail_viseme_for_phone("ɕ") == "SS" and detail_viseme_for_phone("ʂ") == "SS"  # the fricatives alone
+
+
+def test_detail_visemes_of_palatal_and_velar_consonants():
+    # only a palatal approximant is I: a palatal stop and a velar approximant are kk
+    assert [detail_viseme_for_phone(p) for p in ("j", "c", "ɰ")] == ["I", "kk", "kk"]
+
+
+@pytest.mark.parametrize("phone,want", [
+    ("n", {"jaw_open": 0.1, "tongue_up": 1.0}),  # nasal: jaw 0.1, tongue on the ridge
+    ("ŋ", {"jaw_open": 0.25}),  # velar: the jaw at least 0.25
+    ("ʈ", {"jaw_open": 0.1, "tongue_up": 1.0}),  # retroflex stop
+    ("ts", {"jaw_open": 0.12, "tongue_up": 0.5, "spread": 0.35}),  # alveolar affricate
+    ("tʃ", {"jaw_open": 0.12, "tongue_up": 0.5, "pucker": 0.55}),  # postalveolar affricate
+    ("ħ", {"jaw_open": 0.3}),  # pharyngeal
+])
+def test_consonant_control_targets_by_hand(phone, want):
+    assert control_targets(phone) == pytest.approx({**dict.fromkeys(CONTROLS, 0.0), **want})
+
+
+def test_merged_neighbours_keep_the_lowest_confidence():
+    one = PhoneTrack([TimedPhone(0.0, 0.1, "m", 0.9), TimedPhone(0.1, 0.2, "b", 0.5)], 0.2)
+    assert [(c.start, c.end, c.viseme, c.confidence) for c in phones_to_visemes(one).cues] == [(0.0, 0.2, "A", 0.5)]
+    after = PhoneTrack([TimedPhone(0.0, 0.1, SIL, 0.2), TimedPhone(0.1, 0.2, "m", 0.9),
+                        TimedPhone(0.2, 0.3, "b", 0.6)], 0.3)
+    assert [(c.viseme, c.confidence) for c in phones_to_visemes(after).cues] == [("X", 0.2), ("A", 0.6)]
+
+
+def test_a_labialised_schwa_is_a_mid_rounded_mouth():
+    # ə has height 0.5; the labialisation mark rounds it: rounded vowels below 0.5 pucker (F), from 0.5 on E
+    assert viseme_for_phone("əʷ") == "E" and viseme_for_phone("eʷ") == "F"

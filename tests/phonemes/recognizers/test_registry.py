@@ -121,3 +121,19 @@ def test_auto_without_pocketsphinx_is_the_model(monkeypatch):
         registry.REGISTRY["pocketsphinx"], status=lambda: (False, "gone")))
     assert registry.available_recognizers()["auto"] == "ready (uses model)"
     assert registry.get_recognizer("auto").name == "model"
+
+
+def test_a_status_that_raises_counts_as_unavailable_and_the_default_name_is_auto(monkeypatch):
+    """A model status check that raises is "cannot run" (auto then uses pocketsphinx, never the broken model);
+    get_recognizer() with no name is the auto choice."""
+    import dataclasses
+
+    from lipsync.phonemes.recognizers import registry
+
+    def broken():
+        raise RuntimeError("weights unreadable")
+
+    monkeypatch.setitem(registry.REGISTRY, "model", dataclasses.replace(registry.REGISTRY["model"], status=broken))
+    assert registry._ready("model") == (False, "unavailable: weights unreadable")
+    assert registry.available_recognizers()["auto"] == "ready (uses pocketsphinx)"
+    assert registry.get_recognizer().name == "pocketsphinx"
