@@ -388,8 +388,9 @@ def _place(pieces: list[_Piece], got: list[TimedWord]) -> list[tuple[_Piece, lis
     starts the first one early, so its centre may lie in the gap); one that overlaps no piece (no duration, or all
     in a gap) to the nearest within a gap; past the last piece by more than a gap it is invented and dropped. A word
     that overlaps the pieces of two different lines means the window's timing slipped: which line said it is a
-    guess, so both lines are flagged (and heard again); so are a line that got no word and the neighbour whose
-    words reach more than DRIFT into the gap towards it."""
+    guess, so both lines are flagged (and heard again); so is a word that starts more than DRIFT back in the gap
+    after another line (that line's last word, timed late: repeated lines do this), and a line that got no word
+    with the neighbour whose words reach more than DRIFT into the gap towards it."""
     out = {id(p): [] for p in pieces}
     slipped = {id(p): False for p in pieces}
     reach = {id(p): (np.inf, -np.inf) for p in pieces}  # window times its words span
@@ -405,6 +406,10 @@ def _place(pieces: list[_Piece], got: list[TimedWord]) -> list[tuple[_Piece, lis
             p = _piece_at(pieces, 0.5 * (w.start + w.end))
             if p is None:
                 continue  # past the end of the last piece: invented
+        j = next(i for i, q in enumerate(pieces) if q is p)
+        if w.start < p.offset - DRIFT and j > 0 and pieces[j - 1].clip != p.clip:
+            # starts far back in the gap after another line: perhaps that line's last word, timed late
+            slipped[id(p)] = slipped[id(pieces[j - 1])] = True
         s = min(p.end, p.start + max(0.0, w.start - p.offset))
         e = min(p.end, max(s, p.start + w.end - p.offset))  # Whisper may give a word no duration
         out[id(p)].append(TimedWord(s, e, w.text, w.confidence))

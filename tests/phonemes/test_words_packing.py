@@ -29,10 +29,22 @@ def test_a_word_stretched_into_the_gap_stays_with_its_line_and_is_no_slip():
     # only a: a's word, nothing slipped
     placed = W._place([a, b], [TimedWord(0.6, 1.8, "late", 0.9), b_word])
     assert [(slipped, [w.text for w in ws]) for _p, ws, slipped in placed] == [(False, ["late"]), (False, ["b"])]
-    # and starts a first word early: it overlaps only b
-    placed = W._place([a, b], [TimedWord(0.2, 0.8, "a", 0.9), TimedWord(1.05, 2.4, "early", 0.9)])
+    # and starts a first word a little early: it overlaps only b
+    placed = W._place([a, b], [TimedWord(0.2, 0.8, "a", 0.9), TimedWord(1.65, 2.4, "early", 0.9)])
     assert [(slipped, [w.text for w in ws]) for _p, ws, slipped in placed] == [(False, ["a"]), (False, ["early"])]
     assert [(round(w.start, 6), round(w.end, 6)) for w in placed[1][1]] == [(5.0, 5.4)]  # in b's clip time
+
+
+def test_a_word_starting_far_back_in_the_gap_after_another_line_flags_both():
+    a, b = _piece(0, 0.0, 1.0, 0.0), _piece(1, 5.0, 6.0, 2.0)
+    # a's last word "door" timed late, lying mostly in b: b's by overlap, but 0.55 s before b's start
+    placed = W._place([a, b], [TimedWord(0.2, 0.9, "by the", 0.9), TimedWord(1.45, 2.3, "door", 0.9)])
+    assert [(slipped, [w.text for w in ws]) for _p, ws, slipped in placed] == [(True, ["by the"]), (True, ["door"])]
+    placed = W._place([a, b], [TimedWord(0.2, 0.9, "by the", 0.9), TimedWord(1.65, 2.3, "door", 0.9)])  # 0.35 s
+    assert [slipped for _p, _ws, slipped in placed] == [False, False]
+    c = _piece(0, 3.0, 4.0, 2.0)  # the same gap inside one line: no doubt
+    placed = W._place([a, c], [TimedWord(0.2, 0.9, "by the", 0.9), TimedWord(1.45, 2.3, "door", 0.9)])
+    assert [slipped for _p, _ws, slipped in placed] == [False, False]
 
 
 def test_words_reaching_towards_a_line_left_without_words_flag_both_lines():
