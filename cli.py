@@ -175,7 +175,7 @@ def cmd_analyze(args) -> int:
     transcriber = None
     if args.recognizer == "auto" and any(t is None for t in transcripts):
         transcriber = words_for(language, args.speech_model, notes)
-    if transcriber is not None and many:
+    if transcriber is not None:
         from .batch import set_threads
 
         # Whisper transcribes in a background thread meanwhile (two threads of its own): the aligner's network
