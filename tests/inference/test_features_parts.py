@@ -72,6 +72,17 @@ def test_filter_triangles_and_area_normalisation():
         lo, c, hi = edges[m:m + 3]
         tri = np.clip(np.minimum((bins - lo) / (c - lo), (hi - bins) / (hi - c)), 0, None)
         assert np.allclose(fb[:, m], tri * 2.0 / (hi - lo), rtol=1e-6)
+    # VTLP 1.1 evaluates the same triangles at warped bin frequencies: below the cut-off 4800 / 1.1 Hz times 1.1,
+    # above it a line from (4800 / 1.1, 4800) to (8000, 8000) (the Nyquist frequency stays put)
+    warped = np.array([0.0, 1100.0, 2200.0, 3300.0, 4400.0]
+                      + [8000.0 - 3200.0 * (8000.0 - f) / (8000.0 - 4800.0 / 1.1) for f in (5000.0, 6000.0, 7000.0)]
+                      + [8000.0])
+    assert np.allclose(warped[5:8], [5360.0, 6240.0, 7120.0])
+    fbw = F.mel_filterbank(n_mels=4, n_fft=16, sr=16000, fmin=0.0, fmax=8000.0, vtlp=1.1)
+    for m in range(4):
+        lo, c, hi = edges[m:m + 3]
+        tri = np.clip(np.minimum((warped - lo) / (c - lo), (hi - warped) / (hi - c)), 0, None)
+        assert np.allclose(fbw[:, m], tri * 2.0 / (hi - lo), rtol=1e-5, atol=1e-9)
 
 
 def test_frame_counts_and_padding():
@@ -118,6 +129,13 @@ def test_window_by_window_equals_the_whole_clip():
         a, b = F.frame_span(first, count, len(x))
         part = F.log_mel_frames(x[a:b], a, first, count, len(x))
         assert np.allclose(part, whole[first:first + count], atol=1e-4), (first, count)
+    # one frame; a segment reaching beyond the samples the frames read
+    a, b = F.frame_span(2000, 1, len(x))
+    assert np.allclose(F.log_mel_frames(x[a:b], a, 2000, 1, len(x)), whole[2000:2001], atol=1e-4)
+    a, b = F.frame_span(100, 50, len(x))
+    assert np.allclose(F.log_mel_frames(x[a - 300:b + 1000], a - 300, 100, 50, len(x)), whole[100:150], atol=1e-4)
+    # no frames need no samples
+    assert F.log_mel_frames(np.zeros(0, np.float32), 500, 10, 0, len(x)).shape == (0, 80)
     # a segment that does not hold every sample the frames read
     a, b = F.frame_span(100, 50, len(x))
     with pytest.raises(ValueError) as e:
