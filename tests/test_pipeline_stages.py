@@ -247,3 +247,30 @@ def test_scale_loudness():
     assert out[-1] == 1.0 and out[2] == pytest.approx(0.1 / ref)
     assert not pipeline.scale_loudness(np.full(5, 5e-5, np.float32)).any()  # nothing voiced
     assert np.allclose(pipeline.scale_loudness(np.array([0.0, 2e-4, 1e-4], np.float32)), [0.0, 1.0, 0.5])
+
+
+def test_heard_words_on_a_posterior_recogniser_are_aligned_stretch_by_stretch():
+    rec = WithPosteriors()
+    heard = Transcript([TimedWord(0.5, 0.9, "ma")], 1.0, speech=[(0.4, 1.0)])
+    a, seen = run(clip(), recognizer=rec, words=heard)
+    # free decoding of the whole clip, then the words forced over the stretch of speech (0.4 .. 1.0 s: 60 frames)
+    assert rec.calls == [(100, None, "eng", 1.0), (60, "ma", "eng", 0.6)]
+    assert seen == [(0.0, "Loading audio"), (0.45, "Loading recogniser"), (0.5, "Finding phones (posteriors)"),
+                    (0.65, "Aligning the words"), (0.85, "Choosing mouth shapes"), (1.0, "Done")]
+    assert a.visemes.control_names == ("jaw_open",) and a.visemes.controls.shape == (100, 1)
+    assert a.recognizer == "posteriors"
+    # no speech stretches heard: the whole clip is one stretch
+    rec = WithPosteriors()
+    run(clip(), recognizer=rec, words=Transcript([TimedWord(0.5, 0.9, "ma")], 1.0))
+    assert rec.calls == [(100, None, "eng", 1.0), (100, "ma", "eng", 1.0)]
+
+
+def test_heard_words_with_the_fused_recogniser_use_its_model_alone():
+    from lipsync.phonemes.recognizers.fused import FusedRecognizer
+
+    model = WithPosteriors()
+    model.weights = None  # the shipped release's fusion settings
+    fused = FusedRecognizer(model, pocketsphinx=Fixed())
+    heard = Transcript([TimedWord(0.5, 0.9, "ma")], 1.0, speech=[(0.4, 1.0)])
+    run(clip(), recognizer=fused, words=heard)
+    assert model.calls == [(100, None, "eng", 1.0), (60, "ma", "eng", 0.6)] and fused.pocketsphinx.calls == []
