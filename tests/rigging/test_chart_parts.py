@@ -165,3 +165,44 @@ def test_sprite_sheets():
     with pytest.raises(MappingError) as e:
         SheetLayout.parse("1x1", order=["A", "X"])
     assert str(e.value) == "A 1x1 sprite sheet has 1 cells, too few for the 2 drawings A X."
+
+
+def test_one_recognised_drawing_is_a_chart():
+    assert chart_from_names(["A", "Head"]) == ("Preston Blair", {"A": "A"}, ["B", "C", "D", "E", "F", "G", "H", "X"])
+    # Papagayo's WQ is bound to a detail viseme (for detection): it is no chart shape of its own
+    name, chart, _ = chart_from_names(["MBP", "etc", "E", "AI", "O", "WQ", "FV", "L", "rest"])
+    assert name == "Papagayo" and chart["F"] == "WQ" and set(chart) == set(CHART_ORDER)
+
+
+def test_drawings_are_never_blended_whatever_the_smoothing():
+    """One-frame cues: each drawing shows on its own frame even at full co-articulation smoothing."""
+    seq = "DAEDCBFDAG"
+    cues, t = [VisemeCue(0.0, 0.5, "X")], 0.5
+    for v in seq:
+        cues.append(VisemeCue(t, t + 1 / 24, v))
+        t += 1 / 24
+    cues.append(VisemeCue(t, t + 0.5, "X"))
+    tr = VisemeTrack(cues, t + 0.5)
+    for smoothing in (0.0, 1.0):
+        _, letters, _ = chart_shapes(tr, AnimSettings(lead_frames=0, min_hold_frames=0, smoothing=smoothing), 24, 1)
+        assert "".join(letters) == "X" * 12 + seq + "X" * 12, smoothing  # 34 frames in 1.42 s
+
+
+def test_low_frame_rates_and_a_one_frame_range():
+    s = AnimSettings(lead_frames=0, min_hold_frames=0)
+    grid, letters, _ = chart_shapes(track(), s, 1, 1)  # 1 fps: frames at 0 s and 1 s
+    assert list(grid) == [1, 2] and letters == ["X", "A"]
+    grid, letters, _ = chart_shapes(track(), s, 24, 1, frame_range=(13, 13))
+    assert list(grid) == [13] and letters == ["D"]
+    assert ChartChannel("o", "p", 0, {}).label == ""
+
+
+def test_merged_runs_come_in_frame_order_and_empty_runs_go():
+    old = [[1, 10, "X"], [11, 40, "B"]]
+    assert merge_runs(old, [(2, 3, "A"), (7, 6, "D"), (12, 20, "C")], 12, 20) == [
+        [1, 10, "X"], [2, 3, "A"], [11, 11, "B"], [12, 20, "C"], [21, 40, "B"]]
+
+
+def test_a_one_column_or_one_row_sheet():
+    assert (SheetLayout.parse("1x9").columns, SheetLayout.parse("1x9").offset("X")) == (1, (0.0, pytest.approx(-8 / 9)))
+    assert SheetLayout.parse("9x1").offset("X") == (pytest.approx(8 / 9), 0.0)
