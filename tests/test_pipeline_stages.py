@@ -57,6 +57,19 @@ class WithPosteriors(PosteriorRecognizer):
         raise AssertionError("not used here")
 
 
+class Hears:
+    """A speech recogniser that hears "ma" at 0.5 .. 0.9 s (or fails); reports progress halfway."""
+
+    def __init__(self, fail=False):
+        self.fail = fail
+
+    def transcribe(self, audio, progress=None, cancel=None):
+        progress(0.5, "Hearing")
+        if self.fail:
+            raise RecognizerError("the speech model is damaged")
+        return Transcript([TimedWord(0.5, 0.9, "ma")], audio.duration, speech=[(0.5, 1.0)])
+
+
 def run(audio, **kw):
     seen = []
     a = pipeline.analyze(audio, progress=lambda f, m: seen.append((f, m)), **kw)
@@ -127,16 +140,6 @@ def test_words_heard_are_aligned_like_a_script(monkeypatch):
 
 
 def test_a_transcriber_hears_the_words_and_its_failure_is_a_note(monkeypatch):
-    class Hears:
-        def __init__(self, fail=False):
-            self.fail = fail
-
-        def transcribe(self, audio, progress=None, cancel=None):
-            progress(0.5, "Hearing")
-            if self.fail:
-                raise RecognizerError("the speech model is damaged")
-            return Transcript([TimedWord(0.5, 0.9, "ma")], audio.duration, speech=[(0.5, 1.0)])
-
     a, seen = run(clip(), recognizer=Fixed(), words=Hears())
     assert (0.25, "Hearing") in seen and a.heard.text == "ma"
     monkeypatch.setattr(words, "vad_available", lambda: False)
@@ -274,3 +277,85 @@ def test_heard_words_with_the_fused_recogniser_use_its_model_alone():
     heard = Transcript([TimedWord(0.5, 0.9, "ma")], 1.0, speech=[(0.4, 1.0)])
     run(clip(), recognizer=fused, words=heard)
     assert model.calls == [(100, None, "eng", 1.0), (60, "ma", "eng", 0.6)] and fused.pocketsphinx.calls == []
+
+
+
+def test_analysis_defaults():
+    a = pipeline.Analysis(clip(), PhoneTrack([], 1.0), None, np.zeros(0), "x")
+    b = pipeline.Analysis(clip(), PhoneTrack([], 1.0), None, np.zeros(0), "x")
+    assert a.timings == {} and a.timings is not b.timings and a.heard is None
+
+
+def test_timings_are_seconds_of_this_call(monkeypatch):
+    import time
+
+    monkeypatch.setattr(words, "vad_available", lambda: False)
+    t0 = time.perf_counter()
+    a, _ = run(clip(), recognizer=Fixed(), words=Transcript([TimedWord(0.5, 0.9, "ma")], 1.0))
+    wall = time.perf_counter() - t0
+    assert set(a.timings) == {"load_s", "words_s", "recognizer_load_s", "recognize_s", "total_s"}
+    assert all(isinstance(v, float) and 0 <= v <= wall for v in a.timings.values()), a.timings
+
+
+def test_an_undecodable_transcript_file_is_read_with_replacement_characters(tmp_path):
+    f = tmp_path / "t.txt"
+    f.write_bytes(b"caf\xe9 au lait\n")  # Latin-1, not UTF-8
+    assert pipeline.read_transcript(str(f)) == "caf\ufffd au lait"
+
+
+def test_loudness_of_one_frame():
+    assert np.array_equal(pipeline.scale_loudness(np.array([0.5], np.float32)), [1.0])
+
+
+def test_an_opened_audio_file_is_read_whole(tmp_path, monkeypatch):
+    import soundfile as sf
+
+    from lipsync.phonemes.audio import open_audio
+
+    monkeypatch.setattr(words, "vad_available", lambda: False)
+    p = tmp_path / "c.wav"
+    sf.write(p, clip(2.0).samples, SR)
+    a, _ = run(open_audio(str(p)), transcript="ma", recognizer=Fixed())
+    assert isinstance(a.audio, Audio) and a.duration == 2.0 and np.allclose(a.audio.samples, clip(2.0).samples,
+                                                                            atol=1e-4)
+
+
+def test_a_failed_transcriber_with_auto_language_assumes_english(monkeypatch):
+    monkeypatch.setattr(words, "vad_available", lambda: False)
+    rec = Fixed()
+    a, _ = run(clip(), recognizer=rec, words=Hears(fail=True), language="auto")
+    assert rec.calls[0][2] == "eng" and a.heard is None
+    assert a.phones.warnings == [
+        "no words from the audio (the speech model is damaged); the model's phones are used",
+        "the language was not detected (that needs a multilingual speech model with no transcript); English is "
+        "assumed"]
+
+
+def test_notes_come_before_the_recognisers_own_warnings(monkeypatch):
+    class Warns(Fixed):
+        def recognize(self, audio, transcript=None, language="eng"):
+            track = super().recognize(audio, transcript, language)
+            track.warnings = ["the recogniser's own warning"]
+            return track
+
+    monkeypatch.setattr(words, "vad_available", lambda: False)
+    a, _ = run(clip(), recognizer=Warns(), words=False, language="auto")
+    assert a.phones.warnings[1:] == ["the recogniser's own warning"] and a.phones.warnings[0].startswith(
+        "the language was not detected")
+
+
+def test_a_long_clip_hears_its_words_window_by_window(monkeypatch):
+    a, _ = run(clip(5.0), recognizer=Fixed(), words=Hears(), chunk_seconds=2.0, overlap_seconds=1.0)
+    assert a.heard is not None and "ma" in a.heard.text and a.timings["windows"] >= 2
+
+
+def test_a_long_clip_with_a_script_aligns_it_window_by_window(monkeypatch):
+    monkeypatch.setattr(words, "vad_available", lambda: False)
+    rec = Fixed()
+    a, seen = run(clip(5.0), transcript="ma ma", recognizer=rec, chunk_seconds=2.0, overlap_seconds=1.0)
+    scripts = [c[1] for c in rec.calls]
+    assert any(scripts) and all(t is None or set(t.split()) == {"ma"} for t in scripts)
+    # the windows' progress runs from 0.2 to 0.8: the window at 2 s of 5 s is at 0.2 + 0.6 * 0.4
+    windows = [f for f, m in seen if m.startswith("Finding phones (fixed), ")]
+    assert windows[0] == pytest.approx(0.2) and windows[1] == pytest.approx(0.44)
+    assert windows == sorted(windows) and max(windows) <= 0.8
