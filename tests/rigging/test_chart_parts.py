@@ -206,3 +206,9 @@ def test_merged_runs_come_in_frame_order_and_empty_runs_go():
 def test_a_one_column_or_one_row_sheet():
     assert (SheetLayout.parse("1x9").columns, SheetLayout.parse("1x9").offset("X")) == (1, (0.0, pytest.approx(-8 / 9)))
     assert SheetLayout.parse("9x1").offset("X") == (pytest.approx(8 / 9), 0.0)
+
+
+def test_papagayo_with_both_u_and_wq():
+    """F is the first of U / WQ the character has; the other (WQ, bound to a detail viseme) is no chart shape."""
+    name, chart, missing = chart_from_names(["MBP", "etc", "E", "AI", "O", "U", "WQ", "FV", "L", "rest"])
+    assert name == "Papagayo" and chart["F"] == "U" and set(chart) == set(CHART_ORDER) and missing == []
