@@ -261,7 +261,7 @@ def test_heard_words_on_a_posterior_recogniser_are_aligned_stretch_by_stretch():
     assert seen == [(0.0, "Loading audio"), (0.45, "Loading recogniser"), (0.5, "Finding phones (posteriors)"),
                     (0.65, "Aligning the words"), (0.85, "Choosing mouth shapes"), (1.0, "Done")]
     assert a.visemes.control_names == ("jaw_open",) and a.visemes.controls.shape == (100, 1)
-    assert a.recognizer == "posteriors"
+    assert a.recognizer == a.phones.recognizer == "posteriors"  # the forced alignment names its recogniser
     # no speech stretches heard: the whole clip is one stretch
     rec = WithPosteriors()
     run(clip(), recognizer=rec, words=Transcript([TimedWord(0.5, 0.9, "ma")], 1.0))
