@@ -1,12 +1,9 @@
 """The 2D sample end to end, as the demo runs it: ``animate_file`` (real analysis of the sample dialogue) on the
 Grease Pencil character, word / phone markers beside the animator's own, regeneration, then the burn-in and a
 short preview. One fresh Blender (subprocess): files are opened and saved."""
-import os
 
 import pytest
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SAMPLES = os.path.join(ROOT, "sample_scenes")
+from sample_checks import FPS, SAMPLES, assert_changes_every_second
 
 SCRIPT = r"""
 import json, os, sys
@@ -89,15 +86,8 @@ def test_2d_sample_end_to_end(run_bpy, tmp_path):
         mid = int(round((a + b) / 2))
         assert letters[mid - f0] == "X", (a, b)
     # changes at least once per second of speech
-    runs = []
-    for v in letters:
-        if runs and runs[-1][0] == v:
-            runs[-1][1] += 1
-        else:
-            runs.append([v, 1])
-    assert max(n for v, n in runs if v != "X") < 24
     speech_frames = sum(p[1] - p[0] for p in phones if p[2] not in ("SIL", "sil"))
-    assert len(runs) - 1 >= speech_frames / 24
+    assert_changes_every_second(letters, speech_frames / FPS)
     # markers: ours at words and phones, the animator's kept (even one named like ours)
     m1 = r["markers1"]
     assert ["my note", 30] in m1 and ["LS: maybe", 5] in m1

@@ -93,3 +93,65 @@ def test_a_broken_config_says_what_to_do(tmp_path):
         config.load_config(str(weights))
     ok, why = runtime.weights_status(str(weights))
     assert not ok
+
+
+def test_default_weights_are_the_shipped_file_the_config_names():
+    assert config.DEFAULT_WEIGHTS == os.path.join(config.WEIGHTS_DIR, "visemenet.pt")
+    assert os.path.isfile(config.DEFAULT_WEIGHTS)
+    assert config.read_raw(config.config_path())["weights"] == "visemenet.pt"
+    assert config.config_path() == os.path.join(os.path.dirname(config.__file__), "weights", "model_config.json")
+
+
+def test_loaded_settings_cannot_be_changed_in_place():
+    """load_config hands every caller the same cached object: none of its parts may be edited by one of them."""
+    import dataclasses
+
+    cfg = config.load_config()
+    for obj, name in ((cfg, "path"), (cfg.decode, "min_frames"), (cfg.fusion, "weight"), (cfg.calibration, "knots")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, name, None)
+
+
+def test_config_is_cached_until_the_file_changes(tmp_path):
+    weights = _release(tmp_path, fusion={"weight": 0.25, "offset": 0.0, "max_gap": 0.04})
+    path = str(tmp_path / config.CONFIG_NAME)
+    os.utime(path, (1_000_000, 1_000_000))
+    first = config.load_config(weights)
+    assert first.fusion.weight == 0.25 and first.path == path
+    assert config.load_config(weights) is first  # unchanged file: the cached object
+    config.write_section("fusion", {"weight": 0.75, "offset": 0.0, "max_gap": 0.04}, weights)
+    os.utime(path, (2_000_000, 2_000_000))
+    second = config.load_config(weights)
+    assert second.fusion.weight == 0.75 and second is not first
+    assert config.load_config(weights) is second
+
+
+def test_each_unreadable_config_says_what_is_wrong_and_what_to_do(tmp_path, monkeypatch):
+    weights = str(tmp_path / "visemenet.pt")
+    path = str(tmp_path / config.CONFIG_NAME)
+    with open(path, "w") as f:
+        f.write("{not json")
+    with pytest.raises(ModelError) as e:
+        config.load_config(weights)
+    assert str(e.value).startswith(f"Could not read the model config {path} (")
+    assert str(e.value).endswith("). Reinstall the extension.")
+    for raw in ({"format": "other"}, ["lipsync-model-config-1"], {}):
+        with open(path, "w") as f:
+            json.dump(raw, f)
+        with pytest.raises(ModelError) as e:
+            config.read_raw(path)
+        assert str(e.value) == f"{path} is not a Lip Sync model config (format lipsync-model-config-1)."
+    with open(path, "w") as f:
+        json.dump({"format": config.FORMAT, "decode": {"min_frames": 2}, "fusion": {}}, f)
+    with pytest.raises(ModelError) as e:
+        config.load_config(weights)
+    assert str(e.value) == (f"The model config {path} lacks 'switch_penalty' or has a wrong value there. Reinstall "
+                            "the extension, or re-run the tuning scripts for these weights.")
+    # no config beside the weights and none shipped
+    monkeypatch.setattr(config, "WEIGHTS_DIR", str(tmp_path / "gone"))
+    elsewhere = str(tmp_path / "other" / "w.pt")
+    with pytest.raises(ModelError) as e:
+        config.load_config(elsewhere)
+    missing = os.path.join(str(tmp_path / "gone"), config.CONFIG_NAME)
+    assert str(e.value) == (f"The model config {missing} is missing. Reinstall the extension (it ships with the "
+                            "weights).")

@@ -34,3 +34,6 @@ def test_torch_features_match_numpy():
     torch = pytest.importorskip("torch")
     x = load_audio(os.path.join(ROOT, "sample_scenes", "dialogue.wav")).samples[:48000]
     assert float((F.log_mel_torch(x) - torch.from_numpy(F.log_mel(x))).abs().max()) < 1e-3
+    assert tuple(F.log_mel_torch(np.zeros(0, np.float32)).shape) == (0, F.N_MELS)
+    one = F.log_mel_torch(x[:100])  # 100 samples: one frame
+    assert tuple(one.shape) == (1, F.N_MELS) and float((one - torch.from_numpy(F.log_mel(x[:100]))).abs().max()) < 1e-3

@@ -10,28 +10,16 @@ import pytest
 
 bpy = pytest.importorskip("bpy")
 
-from lipsync.phonemes.types import PhoneTrack, TimedPhone  # noqa: E402
-from lipsync.phonemes.visemes import VISEMES, phones_to_visemes  # noqa: E402
+from lipsync.phonemes.visemes import VISEMES  # noqa: E402
 from lipsync.errors import RigError  # noqa: E402
 from lipsync.rigging.blender import names  # noqa: E402
 from lipsync.rigging.blender import takes as rtakes  # noqa: E402
 from lipsync.rigging.curves import closure_frames  # noqa: E402
 from lipsync.rigging.mapping import PRESETS  # noqa: E402
 from lipsync.rigging.settings import AnimSettings  # noqa: E402
+from sample_checks import FPS, SAMPLES, dialogue_track  # noqa: E402
 
 pytestmark = pytest.mark.bpy
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SAMPLES = os.path.join(ROOT, "sample_scenes")
-FPS = 24
-
-
-def dialogue_track():
-    rows = [l.split("\t") for l in open(os.path.join(SAMPLES, "dialogue.phones.tsv"), encoding="utf-8")
-            .read().strip().splitlines()]
-    pt = PhoneTrack([TimedPhone(float(a), float(b), c.strip()) for a, b, c in rows], float(rows[-1][1]))
-    return phones_to_visemes(pt)
-
-
 TRACK = dialogue_track()
 
 

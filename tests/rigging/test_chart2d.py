@@ -10,27 +10,14 @@ import pytest
 bpy = pytest.importorskip("bpy")
 
 from lipsync.errors import LipSyncError, RigError  # noqa: E402
-from lipsync.phonemes.types import PhoneTrack, TimedPhone  # noqa: E402
-from lipsync.phonemes.visemes import phones_to_visemes  # noqa: E402
 from lipsync.rigging.blender import chart2d  # noqa: E402
 from lipsync.rigging.blender import takes as rtakes  # noqa: E402
 from lipsync.rigging.chart import CHART_ORDER, chart_shapes  # noqa: E402
 from lipsync.rigging.curves import closure_frames  # noqa: E402
 from lipsync.rigging.settings import AnimSettings  # noqa: E402
+from sample_checks import FPS, SAMPLES, assert_changes_every_second, dialogue_track  # noqa: E402
 
 pytestmark = pytest.mark.bpy
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SAMPLES = os.path.join(ROOT, "sample_scenes")
-FPS = 24
-
-
-def dialogue_track():
-    rows = [l.split("\t") for l in open(os.path.join(SAMPLES, "dialogue.phones.tsv"), encoding="utf-8")
-            .read().strip().splitlines()]
-    pt = PhoneTrack([TimedPhone(float(a), float(b), c.strip()) for a, b, c in rows], float(rows[-1][1]))
-    return phones_to_visemes(pt)
-
-
 TRACK = dialogue_track()
 
 
@@ -80,19 +67,7 @@ def test_grease_pencil_sample_time_offset():
     assert {k.interpolation for k in fc.keyframe_points} == {"CONSTANT"}
     # a change at least once per second of speech: no spoken drawing is held a second or more, and there are
     # more changes than seconds of speech
-    assert_changes_every_second(letters)
-
-
-def assert_changes_every_second(letters):
-    runs = []
-    for v in letters:
-        if runs and runs[-1][0] == v:
-            runs[-1][1] += 1
-        else:
-            runs.append([v, 1])
-    assert max(n for v, n in runs if v != "X") < FPS
-    speech_s = sum(c.end - c.start for c in TRACK.cues if c.viseme != "X")
-    assert len(runs) - 1 >= speech_s, (len(runs), speech_s)
+    assert_changes_every_second(letters, sum(c.end - c.start for c in TRACK.cues if c.viseme != "X"))
 
 
 def test_range_regeneration_keeps_an_edited_drawing_and_takes_switch():
