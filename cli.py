@@ -70,10 +70,10 @@ def _needs_words(transcriber, group) -> list[int]:
 
 def _heard_words(transcriber, group):
     """Words for every audio of ``group`` without a transcript, transcribed in packed windows: {index: Transcript}."""
-    todo = _needs_words(transcriber, group)
-    if not todo:
+    to_hear = _needs_words(transcriber, group)
+    if not to_hear:
         return {}
-    return dict(zip(todo, transcriber.transcribe_many([group[i][2] for i in todo])))
+    return dict(zip(to_hear, transcriber.transcribe_many([group[i][2] for i in to_hear])))
 
 
 def _in_order_of_words(transcriber, group, meanwhile=None):
@@ -85,7 +85,7 @@ def _in_order_of_words(transcriber, group, meanwhile=None):
     import queue
     import threading
 
-    todo = _needs_words(transcriber, group)
+    to_hear = _needs_words(transcriber, group)
     q: queue.Queue = queue.Queue()
     end = object()
     failed: list[BaseException] = []
@@ -93,19 +93,19 @@ def _in_order_of_words(transcriber, group, meanwhile=None):
 
     def hear():
         try:
-            transcriber.transcribe_many([group[i][2] for i in todo], cancel=stop.is_set,
-                                        done=lambda j, t: q.put((todo[j], t)))
+            transcriber.transcribe_many([group[i][2] for i in to_hear], cancel=stop.is_set,
+                                        done=lambda j, t: q.put((to_hear[j], t)))
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
             failed.append(exc)
         finally:
             q.put(end)
 
-    worker = threading.Thread(target=hear, name="lipsync-words", daemon=True) if todo else None
+    worker = threading.Thread(target=hear, name="lipsync-words", daemon=True) if to_hear else None
     try:
         if worker is not None:
             worker.start()
         for i in range(len(group)):
-            if i not in todo:
+            if i not in to_hear:
                 yield i, None
         if worker is None:
             return

@@ -369,11 +369,9 @@ def text_to_phones(text: str, language: str = "eng") -> list[tuple[str, list[str
         raise G2PError(f"the transcript {text[:60]!r} has no words; type what is said, or leave it out")
     lang = (language or "").strip().lower()
     if lang in ("eng", "en", "en-us", "english"):
-        def d_get(key):
-            return cmu_pronunciations(key) or None
-
+        found = {w: cmu_pronunciations(w.lower()) or cmu_pronunciations(w.lower().strip("'")) for w in words}
         out = []
-        missing = [w for w in words if (d_get(w.lower()) or d_get(w.lower().strip("'"))) is None]
+        missing = [w for w in words if not found[w]]
         spelled = {}
         if missing:
             if not _espeak_voices():
@@ -382,9 +380,7 @@ def text_to_phones(text: str, language: str = "eng") -> list[tuple[str, list[str
                     "is not installed; install phonemizer and espeakng-loader, or respell the word")
             spelled = dict(zip(missing, _espeak_per_word(missing, "en-us")))
         for w in words:
-            key = w.lower()
-            prons = d_get(key) or d_get(key.strip("'"))
-            phones = prons[0] if prons is not None else spelled[w]
+            phones = found[w][0] if found[w] else spelled[w]
             if phones:
                 out.append((w, list(phones)))
         if not out:
