@@ -1,12 +1,13 @@
 """Read mutmut's cache after one module's run and print its score; with --total, the score over every module.
 
-    python tools/mutation_report.py MODULE CACHE EQUIVALENT_TSV OUT_DIR SECONDS
-    python tools/mutation_report.py --total OUT_DIR
+    python tools/mutation_report.py MODULE CACHE EQUIVALENT_TSV SURVIVORS_TXT SECONDS SCORES_TSV
+    python tools/mutation_report.py --total OUT_DIR [MODULE...]
 
 Killed = the tests failed (or timed out) on the mutant. Equivalent mutants behave exactly like the original and
 are left out: those that change only annotations (same AST without annotations; never evaluated here), and those
 listed in the equivalent file (module, original line, mutated line, why; tab-separated, lines stripped).
-Each survivor's diff is appended to OUT_DIR/survivors.txt; per-module counts go to OUT_DIR/scores.tsv.
+Each survivor's diff is appended to SURVIVORS_TXT; the module's counts are appended to SCORES_TSV (one JSON
+object a line). --total sums each module's latest line in OUT_DIR/scores.tsv (only the MODULEs given, if any).
 """
 from __future__ import annotations
 
@@ -72,14 +73,14 @@ def _mutant(source: str, line: str, index: int, line_number: int) -> tuple[str, 
     return line.strip(), line.strip(), new
 
 
-def module_report(module, cache, equivalent_tsv, out_dir, seconds):
+def module_report(module, cache, equivalent_tsv, survivors_txt, seconds, scores_tsv):
     db = sqlite3.connect(cache)
     rows = db.execute("SELECT l.line, l.line_number, m.'index', m.status FROM Mutant m JOIN Line l ON m.line = l.id "
                       "JOIN SourceFile s ON l.sourcefile = s.id WHERE s.filename = ?", (module,)).fetchall()
     source = open(module, encoding="utf-8").read()
     eq = _equivalents(equivalent_tsv)
     killed = survived = equivalent = untested = 0
-    with open(os.path.join(out_dir, "survivors.txt"), "a", encoding="utf-8") as rep:
+    with open(survivors_txt, "a", encoding="utf-8") as rep:
         for line, number, index, status in rows:
             if status in KILLED:
                 killed += 1
@@ -93,7 +94,7 @@ def module_report(module, cache, equivalent_tsv, out_dir, seconds):
             else:
                 untested += 1  # skipped / untested (the baseline failed, or mutmut was interrupted)
     n = killed + survived
-    with open(os.path.join(out_dir, "scores.tsv"), "a", encoding="utf-8") as f:
+    with open(scores_tsv, "a", encoding="utf-8") as f:
         f.write(json.dumps({"module": module, "killed": killed, "survived": survived, "equivalent": equivalent,
                             "untested": untested, "seconds": int(seconds)}) + "\n")
     pct = 100.0 * killed / n if n else 100.0
@@ -101,10 +102,12 @@ def module_report(module, cache, equivalent_tsv, out_dir, seconds):
           f"{int(seconds)} s", flush=True)
 
 
-def total(out_dir):
+def total(out_dir, modules=()):
     path = os.path.join(out_dir, "scores.tsv")
     rows = [json.loads(ln) for ln in open(path, encoding="utf-8")] if os.path.exists(path) else []
     latest = {r["module"]: r for r in rows}  # a module run again replaces its earlier figures
+    if modules:
+        latest = {m: r for m, r in latest.items() if m in modules}
     k = sum(r["killed"] for r in latest.values())
     n = k + sum(r["survived"] for r in latest.values())
     bad = [m for m, r in latest.items() if r["untested"]]
@@ -115,6 +118,6 @@ def total(out_dir):
 
 if __name__ == "__main__":
     if sys.argv[1] == "--total":
-        total(sys.argv[2])
+        total(sys.argv[2], sys.argv[3:])
     else:
-        module_report(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
+        module_report(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), sys.argv[6])
