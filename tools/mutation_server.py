@@ -32,6 +32,27 @@ def _preload() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - an optional library the tests import themselves (or skip on)
             pass
+    _share_panphon_table()
+
+
+def _share_panphon_table() -> None:
+    """panphon's default feature table takes ~2.6 s to build, in every child that reads a rare segment: build it
+    once here and hand the same (read-only) table to every ``FeatureTable()`` call without arguments."""
+    try:
+        import panphon.featuretable as pft
+    except Exception:  # noqa: BLE001 - panphon is optional
+        return
+    table, original = pft.FeatureTable(), pft.FeatureTable
+
+    class SharedFeatureTable(original):
+        def __new__(cls, *args, **kwargs):
+            return table if not args and not kwargs else super().__new__(cls)
+
+        def __init__(self, *args, **kwargs):
+            if args or kwargs:
+                super().__init__(*args, **kwargs)
+
+    pft.FeatureTable = SharedFeatureTable
 
 
 def _child(request: dict) -> None:
