@@ -229,7 +229,7 @@ def _clean(tok: str, voice: str) -> list[str]:
     tok = _FIXES.get(tok, tok)
     m = _ASPIRATED.match(tok)
     if m:
-        tok = _FIXES.get(m.group(1) + ".", m.group(1)) + "ʰ" if m.group(1) != "ts." else "ʈʂʰ"
+        tok = m.group(1) + "ʰ"  # "tsh" is Mandarin c [tsʰ]; the retroflex ch is written "ts.h" (in _FIXES)
     half = len(tok) // 2
     if len(tok) >= 2 and len(tok) % 2 == 0 and tok[:half] == tok[half:]:  # "ää", "ʕʕ": one long segment
         tok = tok[:half] + "ː"

@@ -137,3 +137,40 @@ def test_cmu_dictionary_lookup_keeps_order_and_leaves_out_unknown_symbols(tmp_pa
     finally:
         g2p._cmu_lines.cache_clear()
         g2p.cmu_pronunciations.cache_clear()
+
+
+# ---------------------------------------------------------------- espeak's notation, token by token
+@pytest.mark.parametrize("voice", ["cmn", "yue", "hak", "th", "vi", "vi-vn-x-central", "vi-vn-x-south", "my", "pa",
+                                   "cmn-latn-pinyin"])
+def test_tone_letters_of_tonal_languages_are_not_phones(voice):
+    # Mandarin, Cantonese, Hakka, Thai, Vietnamese, Burmese, Punjabi: espeak writes tone 3 as ɜ after the vowel
+    assert g2p._clean("aɜ", voice) == ["a"] and g2p._clean("iɜ", voice) == ["i"]
+    assert g2p._clean("ɜ", voice) == ["ɜ"] and g2p._clean("sɜ", voice) == ["sɜ"]  # a lone ɜ is a vowel
+
+
+@pytest.mark.parametrize("voice", ["en", "fr", "de", "ta", "vie"])
+def test_other_languages_keep_their_open_mid_vowel(voice):
+    assert g2p._clean("aɜ", voice) == ["aɜ"]
+
+
+@pytest.mark.parametrize("tok,want", [
+    ("ε", "ɛ"), ("A", "a"), ("s.", "ʂ"), ("z.", "ʐ"), ("ts.", "ʈʂ"), ("ts.h", "ʈʂʰ"), ("i.", "ɨ"), ("I", "ɪ"),
+    ("ɐɐ", "ɐː"), ("aa", "aː"), ("ee", "eː"), ("oo", "oː"), ("ii", "iː"), ("uu", "uː"),  # espeak's own spellings
+    ("ph", "pʰ"), ("th", "tʰ"), ("kh", "kʰ"), ("ch", "cʰ"), ("qh", "qʰ"), ("tsh", "tsʰ"), ("tɕh", "tɕʰ"),
+    ("tʃh", "tʃʰ"), ("ʈʂh", "ʈʂʰ"),  # aspiration written as h
+    ("ää", "äː"), ("ʕʕ", "ʕː"),  # a doubled letter: one long segment
+    ("ʔa", "a"), ("ʔ", "ʔ"), ("ʔs", "ʔs"),  # Danish stød before a vowel is not a mouth shape
+    ("a1", "a"), ("a\u200d", "a"), ("-a", "a"),  # stress digits, joiners, hyphens
+])
+def test_espeak_tokens_become_our_phones(tok, want):
+    assert g2p._clean(tok, "en") == [want]
+
+
+def test_marks_alone_are_no_phone():
+    assert g2p._clean("1", "en") == [] and g2p._clean("-", "en") == [] and g2p._clean("", "en") == []
+
+
+def test_mandarin_c_and_ch_stay_apart():
+    # 擦 cā [tsʰa] (alveolar) and 茶 chá [ʈʂʰa] (retroflex): espeak writes "tsh" and "ts.h"
+    assert g2p.text_to_phones("擦", "cmn")[0][1][0] == "tsʰ"
+    assert g2p.text_to_phones("茶", "cmn")[0][1][0] == "ʈʂʰ"
