@@ -195,3 +195,107 @@ def test_timing_is_the_seconds_each_step_took(tiny, clip):
     wall = time.perf_counter() - t0
     assert 0 <= timing["features_s"] <= wall and 0 <= timing["network_s"] <= wall
     assert timing["features_s"] + timing["network_s"] <= wall
+
+
+def test_more_windows_and_feature_slices(tiny):
+    rng = np.random.default_rng(11)
+    x = (rng.normal(size=23 * RATE) * 0.1).astype(np.float32)  # no silence: frame 0 is no padding
+    model, _ = runtime.load_model(tiny, "cpu")
+    feats = runtime.features(Audio(x, RATE))
+    whole = runtime.posteriors(Audio(x, RATE), tiny, "cpu")
+    p, _, _ = _by_hand(model, feats, -100, 1100, float(feats.min()))
+    assert np.allclose(whole.log_probs[:1000], p[100:1100], atol=1e-5)
+    # features beyond what the chunks read are fine (the slice is the chunks' own)
+    got, _, _ = runtime.run_network(model, feats[900:2300], offset=900, total=2300, frames=(1000, 2000))
+    assert np.allclose(got, whole.log_probs[1000:2000], atol=1e-5)
+    # one window over two chunks, and timing summed over windows
+    import time
+
+    timing: dict = {}
+    t0 = time.perf_counter()
+    shared = {"pad_value": float(feats.min())}
+    a = runtime.window_posteriors(_window(x, 0, 11 * RATE + 400 * 16, shared), 0, 1000, tiny, "cpu", timing=timing)
+    first = dict(timing)
+    b = runtime.window_posteriors(_window(x, 1000 * 160 - 16392, len(x), shared), 1000, 1300, tiny, "cpu",
+                                  timing=timing)
+    wall = time.perf_counter() - t0
+    assert np.allclose(a.log_probs, whole.log_probs[:1000], atol=1e-5)
+    assert np.allclose(b.log_probs, whole.log_probs[1000:], atol=1e-5)
+    assert timing["features_s"] > first["features_s"] and timing["network_s"] > first["network_s"]
+    assert timing["features_s"] + timing["network_s"] <= wall
+
+
+def test_fusing_the_viseme_head_by_hand():
+    from lipsync.phonemes.types import FramePosteriors
+    from lipsync.phonemes.visemes import VISEMES
+
+    labels = ["sil", "m", "a", "i"]
+    rng = np.random.default_rng(5)
+    lp = np.log(rng.dirichlet(np.ones(4), size=6)).astype(np.float32)
+    vlp = np.log(rng.dirichlet(np.ones(len(VISEMES)), size=6)).astype(np.float32)
+    post = FramePosteriors(labels, lp, viseme_log_probs=vlp)
+    from lipsync.phonemes.visemes import viseme_for_phone
+
+    cols = [VISEMES.index(viseme_for_phone(p)) for p in labels]
+    x = 0.7 * lp.astype(np.float64) + 0.3 * vlp[:, cols]
+    want = x - np.log(np.exp(x).sum(1, keepdims=True))
+    assert np.allclose(runtime.fuse_visemes(post, 0.3), want, atol=1e-5)
+    base = lp - np.log(np.exp(lp.astype(np.float64)).sum(1, keepdims=True))
+    assert np.allclose(runtime.fuse_visemes(post), base, atol=1e-5)  # default: no fusion
+
+
+def test_decode_arguments_override_the_config_and_default_names(tiny, tmp_path):
+    from lipsync.inference import config
+    from lipsync.phonemes.types import FramePosteriors, PhoneTrack, TimedPhone, TimedWord
+    from lipsync.phonemes.visemes import VISEMES
+
+    w = tmp_path / "visemenet.pt"
+    w.write_bytes(open(tiny, "rb").read())
+    config.write_section("decode", {"min_frames": 1, "switch_penalty": 0.0, "viseme_weight": 0.0,
+                                    "closure_bias": 0.0}, str(w))
+    labels = ["sil", "m", "a"]
+    lp = np.log(np.tile([[0.2, 0.3, 0.5]], (4, 1))).astype(np.float32)  # "a" wins on phones alone
+    vlp = np.full((4, len(VISEMES)), np.log(1e-4), np.float32)
+    vlp[:, VISEMES.index("A")] = np.log(0.999)  # the viseme head is sure the lips are closed
+    post = FramePosteriors(labels, lp, viseme_log_probs=vlp)
+    tr = runtime.decode_posteriors(post, 0.04, weights=str(w))
+    assert [p.phone for p in tr.phones] == ["a"] and (tr.recognizer, tr.language) == ("model", "eng")
+    assert [p.phone for p in runtime.decode_posteriors(post, 0.04, weights=str(w), viseme_weight=0.8).phones] == ["m"]
+    plain = FramePosteriors(labels, lp)
+    assert [p.phone for p in runtime.decode_posteriors(plain, 0.04, weights=str(w), closure_bias=1.0).phones] == ["m"]
+    # word confidences: the lowest phone wholly inside the word (edges included), after calibration
+    config.write_section("calibration", {"knots": [0.0, 1.0], "free": {"values": [0.0, 1.0]},
+                                         "forced": {"values": [0.0, 1.0]}}, str(w))
+    track = PhoneTrack([TimedPhone(0.0, 0.1, "m", 0.9), TimedPhone(0.1, 0.2, "a", 0.6),
+                        TimedPhone(0.2, 0.3, "m", 0.3)], 0.3, words=[TimedWord(0.0, 0.2, "ma", 0.0)])
+    runtime.calibrate_confidences(track, "free", str(w))
+    assert track.words[0].confidence == pytest.approx(0.6)
+    track = PhoneTrack([TimedPhone(0.0, 0.1, "m", 0.9), TimedPhone(0.1, 0.2, "a", 0.6),
+                        TimedPhone(0.2, 0.3, "m", 0.3)], 0.3, words=[TimedWord(0.1 + 5e-7, 0.3 - 5e-7, "am", 0.0)])
+    runtime.calibrate_confidences(track, "free", str(w))
+    assert track.words[0].confidence == pytest.approx(0.3)
+
+
+def test_weights_status_with_a_broken_config(tiny, tmp_path):
+    w = tmp_path / "visemenet.pt"
+    w.write_bytes(open(tiny, "rb").read())
+    (tmp_path / "model_config.json").write_text("{ not json")
+    ok, why = runtime.weights_status(str(w))
+    assert not ok and "model_config.json" in why
+
+
+def test_other_type_and_inventory_errors_are_exact(tmp_path):
+    from lipsync.inference.classes import PHONE_CLASSES
+    from lipsync.phonemes.visemes import CONTROLS, VISEMES
+
+    with pytest.raises(TypeError, match=r"^features\(\) takes a phonemes\.types\.Audio \(use "
+                                        r"phonemes\.audio\.load_audio\(path\)\)$"):
+        runtime.features(np.zeros(10))
+    net = VisemeNet(hidden=8, channels=8)
+    old = tmp_path / "old.pt"
+    torch.save({"format": "lipsync-visemenet-1", "config": net.config, "state": net.state_dict(),
+                "phone_classes": list(PHONE_CLASSES), "visemes": list(VISEMES)[:-1] + ["Z"],
+                "controls": list(CONTROLS)}, old)
+    with pytest.raises(ModelError, match=r"^.*old\.pt was trained for other visemes/controls; retrain it for this "
+                                         r"version\.$"):
+        runtime.load_model(str(old), "cpu")
