@@ -67,7 +67,7 @@ def _child(request: dict) -> None:
         sys.argv = ["pytest", *request["args"]]
         import pytest
 
-        code = 0 if int(pytest.main(request["args"])) == 0 else 1
+        code = int(pytest.main(request["args"]))  # _handle tells the client 0 or 1
     except BaseException:  # noqa: BLE001 - whatever happens, the mutant was not passed
         code = 1
     finally:

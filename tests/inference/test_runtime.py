@@ -12,17 +12,6 @@ from lipsync.phonemes.types import FRAME_HOP, Audio, FramePosteriors  # noqa: E4
 from lipsync.phonemes.visemes import CONTROLS, VISEMES  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    from lipsync.training.train import save
-
-    torch.manual_seed(0)
-    net = VisemeNet(hidden=8, channels=8)
-    path = tmp_path_factory.mktemp("w") / "tiny.pt"
-    save(net, str(path), {"step": 1})
-    return str(path)
-
-
 def test_load_model_reads_and_caches(tiny):
     model, info = runtime.load_model(tiny, "cpu")
     assert runtime.load_model(tiny, "cpu")[0] is model

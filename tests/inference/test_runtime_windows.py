@@ -20,17 +20,6 @@ RATE = 16000
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    from lipsync.training.train import save
-
-    torch.manual_seed(3)
-    net = VisemeNet(hidden=8, channels=8)
-    path = tmp_path_factory.mktemp("w") / "tiny.pt"
-    save(net, str(path), {"step": 1})
-    return str(path)
-
-
-@pytest.fixture(scope="module")
 def clip():
     """23 s (2300 frames): 0.5 s of digital silence first (the clip's feature minimum lies in the first
     window, as the windowed padding value requires), then modulated noise."""
