@@ -30,9 +30,6 @@ from .types import INTERNAL_RATE, Audio
 from ..errors import AudioError
 
 
-SUPPORTED = ".wav .flac .ogg .oga .opus .mp3 .aif .aiff .au .caf .w64 .m4a .aac .mp4 .mov .mkv .webm"
-
-
 def _check_file(path: str) -> None:
     if not os.path.exists(path):
         raise AudioError(f"Audio file not found: {path}. Check the path (or the sound strip's file) and try again.")
@@ -135,7 +132,8 @@ def _read_ffmpeg(path):
         capture_output=True, timeout=600,
     )
     if proc.returncode != 0:
-        raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or "ffmpeg failed")
+        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RuntimeError(lines[-1] if lines else "ffmpeg failed")
     data = np.frombuffer(proc.stdout, dtype=np.float32)
     if data.size == 0:
         raise RuntimeError("no audio stream")

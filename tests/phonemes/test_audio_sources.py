@@ -142,6 +142,8 @@ FAKE_FFMPEG = """
         sys.stdout.buffer.flush()
     time.sleep(float(os.environ.get("FAKE_SLEEP", "0")))
     sys.stderr.write(os.environ.get("FAKE_ERR", ""))
+    sys.stderr.flush()
+    sys.stderr.buffer.write(bytes.fromhex(os.environ.get("FAKE_ERR_HEX", "")))
     sys.exit(int(os.environ.get("FAKE_RC", "0")))
 """
 
@@ -245,6 +247,34 @@ def test_what_ffmpeg_says_when_it_fails(fake, monkeypatch):
         with pytest.raises(RuntimeError) as e:
             A.FFmpegSource("clip.m4a", fake.ffmpeg)
         assert str(e.value) == want
+
+
+def test_load_audio_through_ffmpeg_and_what_it_says_when_ffmpeg_fails(fake, monkeypatch):
+    """load_audio (the whole-clip reader) falls back to ffmpeg as open_audio does, with the same messages."""
+    monkeypatch.setitem(sys.modules, "aud", None)
+    p = fake.tmp / "clip.m4a"
+    p.write_bytes(b"not a file libsndfile reads")
+    x = _clip(1000)
+    fake.pcm(x)
+    got = A.load_audio(str(p))
+    assert got.sample_rate == INTERNAL_RATE and np.array_equal(got.samples, x) and got.source == str(p)
+    fake.pcm([0.25])  # one sample is audio
+    assert A.load_audio(str(p)).samples.tolist() == [0.25]
+    fake.pcm([])
+    with pytest.raises(AudioError, match=r"Details: soundfile: .*; ffmpeg: no audio stream$"):
+        A.load_audio(str(p))
+    fake.pcm(x)
+    monkeypatch.setenv("FAKE_RC", "1")
+    for err, hex_err, want in [("ffmpeg version 6\nStream #0:0 ...\nclip.m4a: moov atom not found\n", "",
+                                "clip.m4a: moov atom not found"),
+                               ("", "", "ffmpeg failed"),
+                               ("", "636c69702ee96d3461206e6f7420666f756e640a", "clip.\ufffdm4a not found")]:
+        monkeypatch.setenv("FAKE_ERR", err)
+        monkeypatch.setenv("FAKE_ERR_HEX", hex_err)  # Latin-1 bytes where ffmpeg's UTF-8 is expected
+        with pytest.raises(AudioError) as e:
+            A.load_audio(str(p))
+        details = str(e.value).split(" Details: ", 1)[1].split("; ")
+        assert details[0].startswith("soundfile: ") and details[1:] == ["ffmpeg: " + want]
 
 
 def test_ffmpeg_output_over_full_scale_is_scaled_by_its_peak(fake):
@@ -412,3 +442,9 @@ def test_same_rate_stream_passes_blocks_through():
         list(A._resample_stream(iter(blocks), 0, 16000))
     slow = np.concatenate(list(A._resample_stream(iter([np.ones(3, np.float32)]), 1, 2)))  # 1 Hz is a rate
     assert len(slow) == 6
+
+
+def test_rms_envelope_below_one_sample_per_hop_is_one_value_per_sample():
+    # 50 Hz: a 10 ms hop is half a sample and the 25 ms window rounds to one sample: each frame is one sample
+    x = np.array([0.0, 1.0, -2.0, 3.0, 0.0, 0.0, 0.5], np.float32)
+    assert A.rms_envelope(Audio(x, 50)).tolist() == np.abs(x).tolist()
