@@ -134,6 +134,7 @@ _NASALISED = {"\u0303"}
 _RHOTIC = {"˞"}
 _TIE = {"\u0361", "\u035c"}
 _STRESS = {"ˈ", "ˌ", "'", ","}
+_CENTRALISED = "\u0308"  # the diaeresis: a vowel nearer the centre
 _IGNORED = {"ʰ", "ʲ", "ˠ", "ˤ", "ʼ", "\u0325", "\u030a", "\u0329", "\u032f", "\u0324", "\u0330",
             "\u033a", "\u033b", "\u031a", "\u0318", "\u0319", "\u031d", "\u031e", "\u031f",
             "\u0320", "\u0308", "\u033d", "\u032a", "\u032c", "\u0339", "\u031c", "ⁿ", "ˡ", "\u0306"}
@@ -165,9 +166,11 @@ def _features_cached(phone: str) -> Features | None:
     # Strip modifiers, remembering the ones that matter for the mouth.
     decomposed = unicodedata.normalize("NFD", phone)
     base_chars = []
-    long = labial = nasal = rhotic = False
+    long = labial = nasal = rhotic = central = False
     for ch in decomposed:
-        if ch in _LONG:
+        if ch == _CENTRALISED:
+            central = True
+        elif ch in _LONG:
             long = True
         elif ch in _LABIALISED:
             labial = True
@@ -180,7 +183,11 @@ def _features_cached(phone: str) -> Features | None:
         else:
             base_chars.append(ch)
     base = unicodedata.normalize("NFC", "".join(base_chars)).replace("g", "ɡ")
-    feats = BASE.get(base)
+    feats = BASE.get(unicodedata.normalize("NFC", base + _CENTRALISED)) if central else None
+    if feats is not None:
+        central = False  # a symbol of its own (ä): its entry already says where it is
+    else:
+        feats = BASE.get(base)
     if feats is None and len(base) > 1:
         # A diphthong or a cluster: describe it by its first (onset) part;
         # ``split_diphthong`` gives the full trajectory for visemes.
@@ -189,6 +196,8 @@ def _features_cached(phone: str) -> Features | None:
         feats = _panphon_features(base)
     if feats is None:
         return None
+    if central and feats.kind == "vowel":  # centralised (ë, ö): halfway to the centre
+        feats = replace(feats, backness=(feats.backness + 0.5) / 2)
     return replace(
         feats,
         long=feats.long or long,

@@ -270,7 +270,7 @@ NEUTRAL_DIACRITICS = [
     ("\u0330", "creaky voiced", "b\u0330"), ("\u033a", "apical", "t\u033a"), ("\u033b", "laminal", "t\u033b"),
     ("\u031a", "no audible release", "t\u031a"), ("\u0318", "advanced tongue root", "e\u0318"),
     ("\u0319", "retracted tongue root", "e\u0319"), ("\u031d", "raised", "e\u031d"), ("\u031e", "lowered", "e\u031e"),
-    ("\u031f", "advanced", "u\u031f"), ("\u0320", "retracted", "i\u0320"), ("\u0308", "centralised", "e\u0308"),
+    ("\u031f", "advanced", "u\u031f"), ("\u0320", "retracted", "i\u0320"),
     ("\u033d", "mid-centralised", "e\u033d"), ("\u032a", "dental", "t\u032a"), ("\u032c", "voiced", "s\u032c"),
     ("\u0339", "more rounded", "ɔ\u0339"), ("\u031c", "less rounded", "ɔ\u031c"), ("ⁿ", "nasal release", "dⁿ"),
     ("ˡ", "lateral release", "dˡ"), ("\u0306", "extra-short", "ə\u0306"),
@@ -333,3 +333,17 @@ def test_not_silence():
         assert not phoneset.is_silence(phone)
     assert phoneset.normalize(None) == SIL
     assert unicodedata.normalize("NFC", phoneset.normalize("ɡ")) == "ɡ"
+
+
+def test_the_centralising_diaeresis_moves_a_vowel_halfway_to_central():
+    f = phoneset.features
+    # a centralised vowel keeps its height and rounding and sits between its column and the centre
+    for vowel in ("e", "o", "i", "u", "ɛ", "ɔ"):
+        plain, central = f(vowel), f(vowel + "\u0308")
+        assert (central.height, central.round) == (plain.height, plain.round), vowel
+        assert central.backness == pytest.approx((plain.backness + BACKNESS["central"]) / 2), vowel
+    # ä is a symbol of its own (open central): marks after it keep it central, not a's front
+    assert f("äː") == dataclasses.replace(f("ä"), long=True) and f("ä").backness == BACKNESS["central"]
+    assert f("a\u0308\u0303") == dataclasses.replace(f("ä"), nasalised=True)
+    # on a consonant the mark changes nothing
+    assert f("t\u0308") == f("t")
