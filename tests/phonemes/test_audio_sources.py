@@ -448,3 +448,55 @@ def test_rms_envelope_below_one_sample_per_hop_is_one_value_per_sample():
     # 50 Hz: a 10 ms hop is half a sample and the 25 ms window rounds to one sample: each frame is one sample
     x = np.array([0.0, 1.0, -2.0, 3.0, 0.0, 0.0, 0.5], np.float32)
     assert A.rms_envelope(Audio(x, 50)).tolist() == np.abs(x).tolist()
+
+
+# ---------------------------------------------------------------- resampling and frame loudness edges
+def test_resample_of_one_sample_and_of_none():
+    assert len(A.resample(np.array([0.5], np.float32), 16000, 48000)) == 3  # one sample is audio: 3x as many
+    empty = A.resample(np.zeros(0, np.float64), 48000, 16000)
+    assert empty.dtype == np.float32 and empty.shape == (0,)
+    same = A.resample(np.array([0.1, -0.2], np.float64), 16000, 16000)
+    assert same.dtype == np.float32 and same.tolist() == np.array([0.1, -0.2], np.float32).tolist()
+
+
+def _rms_by_hand(x, i, hop, win):
+    """Frame i: the window [i*hop - win//2, +win) of the clip, zeros outside it, as RMS over the window."""
+    a = i * hop - win // 2
+    seg = [float(x[k]) if 0 <= k < len(x) else 0.0 for k in range(a, a + win)]
+    return float(np.sqrt(sum(v * v for v in seg) / win))
+
+
+def test_frame_rms_of_single_frames_by_hand():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(2000).astype(np.float32)
+    x[0] = 40.0  # the first sample is read by frame 0 (its window starts before the clip)
+    for i in (0, 1, 3, 11, 12):
+        got = A.frame_rms(x, 0, i, 1, len(x), 160, 400)
+        assert got.shape == (1,) and got[0] == pytest.approx(_rms_by_hand(x, i, 160, 400), rel=1e-5), i
+    many = A.frame_rms(x, 0, 2, 5, len(x), 160, 400)
+    assert many == pytest.approx([_rms_by_hand(x, i, 160, 400) for i in range(2, 7)], rel=1e-5)
+    # a window shorter than the hop (frames leave samples out) and no frames at all
+    assert A.frame_rms(x, 0, 0, 0, len(x), 160, 100).shape == (0,)
+    assert A.frame_rms(x, 0, 4, 2, len(x), 160, 100) == pytest.approx(
+        [_rms_by_hand(x, i, 160, 100) for i in (4, 5)], rel=1e-5)
+
+
+def test_frame_rms_needs_exactly_the_samples_its_frames_read():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(3000).astype(np.float32)
+    # frames 5..7 read samples 5*160-200 = 600 .. 7*160-200+400 = 1320
+    part = x[600:1320]
+    got = A.frame_rms(part, 600, 5, 3, len(x), 160, 400)
+    assert got == pytest.approx([_rms_by_hand(x, i, 160, 400) for i in (5, 6, 7)], rel=1e-5)
+    with pytest.raises(ValueError, match=r"^frames 5\.\.8 read samples 600\.\.1320, outside the given 601\.\.1320$"):
+        A.frame_rms(x[601:1320], 601, 5, 3, len(x), 160, 400)  # one sample short at the start
+    with pytest.raises(ValueError, match=r"^frames 5\.\.8 read samples 600\.\.1320, outside the given 600\.\.1319$"):
+        A.frame_rms(x[600:1319], 600, 5, 3, len(x), 160, 400)  # one sample short at the end
+
+
+def test_resample_without_scipy_of_nothing_and_at_one_rate(no_scipy):
+    empty = A.resample(np.zeros(0, np.float32), 48000, 16000)  # np.interp refuses empty sample points
+    assert empty.dtype == np.float32 and empty.shape == (0,)
+    x = np.array([0.1, -0.2, 0.3], np.float64)
+    assert A.resample(x, 16000, 16000).tolist() == x.astype(np.float32).tolist()
+    assert len(A.resample(x, 16000, 48000)) == 9
