@@ -500,3 +500,14 @@ def test_resample_without_scipy_of_nothing_and_at_one_rate(no_scipy):
     x = np.array([0.1, -0.2, 0.3], np.float64)
     assert A.resample(x, 16000, 16000).tolist() == x.astype(np.float32).tolist()
     assert len(A.resample(x, 16000, 48000)) == 9
+
+
+def test_a_source_without_blocks_loads_as_no_samples():
+    class Nothing(A.AudioSource):
+        def blocks(self):
+            return iter(())
+
+    src = Nothing("none.wav", 100, False)  # a header that promised 100 samples
+    got = src.load()
+    assert got.samples.shape == (0,) and got.samples.dtype == np.float32 and got.source == "none.wav"
+    assert (src.n_samples, src.exact) == (0, True)  # what was read is now the exact length
