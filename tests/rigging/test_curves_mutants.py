@@ -414,3 +414,75 @@ def test_simplifier_edges():
     assert idx.tolist() == [0, 2] and slopes.tolist() == [0.5, 0.5] and err == 0.0
     idx, slopes, err = C.simplify_smooth(np.arange(8.0), np.array([0, 0, 0, 0, 1, 1, 1, 1.0]), 0.01)
     assert idx.tolist() == [0, 3, 4, 7] and err == 0.0  # a hold's corners
+
+
+def test_more_hold_edges():
+    # a minimum of one frame still gives a half-frame shape a whole frame (borrowed from the next)
+    assert C._apply_holds(seg((0, 3, "B", "DD"), (3, 3.5, "C", "E"), (3.5, 6, "D", "aa")), 1, True) == seg(
+        (0, 3, "B", "DD"), (3, 4, "C", "E"), (4, 6, "D", "aa"))
+    # after a merge into the previous shape the rest are still held
+    assert C._apply_holds(seg((0, 4, "B", "DD"), (4, 5, "C", "E"), (5, 7, "D", "aa"), (7, 8, "E", "O"),
+                              (8, 12, "F", "U")), 2, True) == seg((0, 5, "B", "DD"), (5, 7, "D", "aa"),
+                                                                  (7, 9, "E", "O"), (9, 12, "F", "U"))
+    # a too short first shape goes into the second, not elsewhere
+    assert C._apply_holds(seg((0, 1, "C", "E"), (1, 2, "D", "aa"), (2, 5, "B", "DD")), 2, True) == seg(
+        (0, 2, "D", "aa"), (2, 5, "B", "DD"))
+    # two too short shapes at the start, one after the other, both go forward
+    assert C._apply_holds(seg((0, 1, "C", "E"), (1, 2, "E", "O"), (2, 3, "B", "DD"), (3, 4, "D", "aa")), 3,
+                          True) == seg((0, 4, "B", "DD"))
+
+
+def test_an_empty_cue_is_skipped_and_the_rest_are_kept():
+    cues = [VisemeCue(0, 0.5, "D"), VisemeCue(0.5, 0.5, "A"), VisemeCue(0.5, 1.0, "C")]
+    assert rows(C._pause_glide(cues, 1.0, 0.0)) == [[0.0, 0.5, "D", "aa"], [0.5, 1.0, "C", "E"]]
+
+
+def test_a_closure_inside_the_range_after_one_outside_it_still_closes():
+    track = vt([(0, 1.5, "D", "aa"), (1.5, 2.5, "A", "PP"), (2.5, 7.5, "D", "aa"), (7.5, 8, "A", "PP"),
+                (8, 16, "D", "aa")], 16)
+    assert C.closure_frames(track, FLAT, FPS, 0, frame_range=(6, 9)).tolist() == [8.0]
+
+
+def test_one_frame_clips_and_slow_frame_rates():
+    track = vt([(0, 1, "D", "aa")], 1)
+    assert C.closure_frames(track, FLAT, FPS, 0).tolist() == []
+    c = C.build_curves(VisemeTrack([VisemeCue(0, 4.0, "D")], 4.0), Mapping("m", [bone("viseme:D")]), FLAT, 1, 0)
+    assert c[0].frames.tolist() == [0.0, 1.0, 2.0, 3.0] and c[0].values.tolist() == [1.0] * 4  # 1 fps is a rate
+
+
+def test_refusals_say_what_is_wrong_first():
+    from lipsync.errors import MappingError
+
+    with pytest.raises(ValueError, match=r"^Frame rate must be positive, got 0\. Check the scene's frame rate\.$"):
+        C.build_curves(vt([(0, 8, "D", "aa")], 8), Mapping("m", [bone("viseme:D")]), FLAT, 0, 0)
+    with pytest.raises(MappingError, match=r"^Bone pose bindings must be resolved to channels first"):
+        C.build_curves(vt([(0, 8, "D", "aa")], 8), Mapping("m", [Binding("viseme:A", "bone_pose", "p")]), FLAT,
+                       FPS, 0)
+
+
+@pytest.mark.parametrize("interp", ["CONSTANT", "LINEAR"])
+def test_stepped_and_linear_curves_have_flat_handles_and_their_own_keys(interp):
+    """A ramp from 0 to 1 over 8 frames: steps key where it moved more than the tolerance, lines need only the
+    ends and corners; neither has Bézier slopes."""
+    track = vt([(0, 8, "X", "sil"), (8, 16, "D", "aa"), (16, 24, "X", "sil")], 24)
+    m = Mapping("m", [bone("viseme:D")])
+    c = C.build_curves(track, m, settings(smoothing=1.0, simplify_tolerance=0.3, interpolation=interp), FPS, 0)[0]
+    assert c.interpolation == interp and c.slopes.shape == (c.n_keys,) and (c.slopes == 0).all()
+    y = np.array([v for v in values(track, ["viseme:D"], smoothing=1.0)["viseme:D"].values()])
+    full = np.arange(24.0)
+    if interp == "CONSTANT":
+        held = c.values[np.searchsorted(c.frames, full, side="right") - 1]
+        assert np.abs(held - y).max() <= 0.3 and c.values.tolist() == y[c.frames.astype(int)].tolist()
+    else:
+        assert np.abs(np.interp(full, c.frames, c.values) - y).max() <= 0.3 + 1e-9
+
+
+def test_small_step_and_line_simplifications():
+    assert C.simplify_steps(np.array([0.5]), 0.1)[0].tolist() == [0]
+    assert C.simplify_steps(np.array([0.0, 1.0]), 0.1)[0].tolist() == [0, 1]
+    x = np.arange(5.0)
+    y = np.array([0.0, 0.0, 0.4, 0.0, 0.0])
+    idx, err = C._simplify_linear(x, y, 0.5, None)  # within tolerance with the two ends
+    assert idx.tolist() == [0, 4] and err == pytest.approx(0.4)
+    idx, err = C._simplify_linear(x, y, 0.5, np.array([2]))  # but a closure frame must be exact: it is keyed
+    assert idx.tolist() == [0, 2, 4] and err == pytest.approx(0.2)
