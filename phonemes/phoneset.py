@@ -183,11 +183,9 @@ def _features_cached(phone: str) -> Features | None:
         else:
             base_chars.append(ch)
     base = unicodedata.normalize("NFC", "".join(base_chars)).replace("g", "ɡ")
-    feats = BASE.get(unicodedata.normalize("NFC", base + _CENTRALISED)) if central else None
-    if feats is not None:
-        central = False  # a symbol of its own (ä): its entry already says where it is
-    else:
-        feats = BASE.get(base)
+    # a centralised symbol of its own (ä): its entry already says where it is
+    own = BASE.get(unicodedata.normalize("NFC", base + _CENTRALISED)) if central else None
+    feats = own or BASE.get(base)
     if feats is None and len(base) > 1:
         # A diphthong or a cluster: describe it by its first (onset) part;
         # ``split_diphthong`` gives the full trajectory for visemes.
@@ -196,7 +194,7 @@ def _features_cached(phone: str) -> Features | None:
         feats = _panphon_features(base)
     if feats is None:
         return None
-    if central and feats.kind == "vowel":  # centralised (ë, ö): halfway to the centre
+    if central and own is None and feats.kind == "vowel":  # centralised (ë, ö): halfway to the centre
         feats = replace(feats, backness=(feats.backness + 0.5) / 2)
     return replace(
         feats,
