@@ -63,6 +63,21 @@ ISO639_3_TO_ESPEAK = {
     "tsn": "tn", "tur": "tr", "tat": "tt", "uig": "ug", "ukr": "uk", "urd": "ur", "uzb": "uz",
     "vie": "vi", "yue": "yue",
 }
+# ISO 639-1 (two letters, what most people type: "fr", "de") -> ISO 639-3, for the languages above
+ISO639_1_TO_3 = {
+    "af": "afr", "am": "amh", "an": "arg", "ar": "ara", "as": "asm", "az": "aze", "ba": "bak", "be": "bel",
+    "bg": "bul", "bn": "ben", "bs": "bos", "ca": "cat", "zh": "cmn", "cs": "ces", "cv": "chv", "cy": "cym",
+    "da": "dan", "de": "deu", "el": "ell", "en": "eng", "eo": "epo", "es": "spa", "et": "est", "eu": "eus",
+    "fa": "fas", "fi": "fin", "fr": "fra", "ga": "gle", "gd": "gla", "gn": "grn", "gu": "guj", "he": "heb",
+    "hi": "hin", "hr": "hrv", "ht": "hat", "hu": "hun", "hy": "hye", "ia": "ina", "id": "ind", "io": "ido",
+    "is": "isl", "it": "ita", "ja": "jpn", "ka": "kat", "kk": "kaz", "kl": "kal", "kn": "kan", "ko": "kor",
+    "ku": "kur", "ky": "kir", "la": "lat", "lb": "ltz", "lt": "lit", "lv": "lav", "mi": "mri", "mk": "mkd",
+    "ml": "mal", "mr": "mar", "ms": "msa", "mt": "mlt", "my": "mya", "nb": "nob", "no": "nor", "ne": "nep",
+    "nl": "nld", "om": "orm", "or": "ori", "pa": "pan", "pl": "pol", "pt": "por", "qu": "que", "ro": "ron",
+    "ru": "rus", "sd": "snd", "si": "sin", "sk": "slk", "sl": "slv", "sq": "sqi", "sr": "srp", "sv": "swe",
+    "sw": "swa", "ta": "tam", "te": "tel", "th": "tha", "tk": "tuk", "tn": "tsn", "tr": "tur", "tt": "tat",
+    "ug": "uig", "uk": "ukr", "ur": "urd", "uz": "uzb", "vi": "vie",
+}
 
 
 def cmudict_path() -> str:
@@ -195,19 +210,20 @@ def _no_engine(lang: str) -> G2PError:
 
 
 def espeak_voice(language: str) -> str:
-    """The espeak-ng voice for ``language`` (ISO 639-3 or an espeak voice name)."""
+    """The espeak-ng voice for ``language`` (ISO 639-3, ISO 639-1 or an espeak voice name)."""
     lang = (language or "").strip()
     if not lang:
         raise G2PError("no language given; use an ISO 639-3 code such as 'eng', 'fra' or 'deu'")
     voices = _espeak_voices()
     if not voices:
         raise _no_engine(lang)
-    v = ISO639_3_TO_ESPEAK.get(lang.lower(), lang)
+    iso3 = ISO639_1_TO_3.get(lang.lower(), lang.lower())
+    v = ISO639_3_TO_ESPEAK.get(iso3, lang)
     for cand in (v, lang, lang.lower()):
         if cand in voices:
             return cand
     raise UnsupportedLanguageError(
-        f"unknown language {language!r}: use an ISO 639-3 code (supported here: "
+        f"unknown language {language!r}: use an ISO 639-3 (or 639-1) code (supported here: "
         f"{', '.join(sorted(supported_languages()))}) or an espeak-ng voice name")
 
 

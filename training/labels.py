@@ -1,13 +1,14 @@
 """Model targets, derived from the shared phone set (``phonemes``), never from a private table.
 
-- phone classes: the IPA forms of the 39 ARPAbet phones of the CMU dictionary plus SIL
-  (any IPA phone is mapped to its nearest class through ``phoneset.ipa_to_arpabet``);
+- phone classes: ``inference.classes.PHONE_CLASSES`` (SIL, the 39 ARPAbet phones of the CMU dictionary
+  in IPA, then the universal classes); any other IPA phone maps to its nearest class (``phone_class``);
 - visemes: Preston Blair shapes ``visemes.VISEMES`` from ``visemes.viseme_sequence``
   (diphthongs give two targets inside the phone);
 - controls: ``visemes.control_targets`` of the (sub-)segment under each frame.
 """
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 
 import numpy as np
@@ -23,14 +24,29 @@ VISEME_INDEX = {v: i for i, v in enumerate(VISEMES)}
 IGNORE = -100  # label for frames without a usable phone (torch's default ignore_index)
 
 
-# British / Scottish / Australian phones with one clear US-English counterpart (the synthetic
-# en-gb voices and Piper speak them); the centring diphthongs (iə, eə, ʊə) stay IGNORE.
-_NEAREST = {"əʊ": "oʊ", "ʌʉ": "oʊ", "əʉ": "oʊ", "ʉ": "u", "ʉː": "u", "ʍ": "w"}
+# Phones with one clear counterpart among the classes: British / Scottish / Australian ones (the
+# synthetic en-gb voices and Piper speak them) and close neighbours of the universal classes (the
+# multilingual voices); the centring diphthongs (iə, eə, ʊə) stay IGNORE.
+_NEAREST = {"əʊ": "oʊ", "ʌʉ": "oʊ", "əʉ": "oʊ", "ʉ": "u", "ʉː": "u", "ʍ": "w",
+            "ʏ": "y", "ɵ": "ø", "ɒ": "ɔ", "ɐ": "ʌ", "ɜ": "ʌ", "ɤ": "ɯ", "ä": "a",
+            "ʝ": "j", "ʑ": "ɕ", "ʐ": "ʂ", "dʑ": "tɕ", "dz": "ts", "ɳ": "n", "ɽ": "ɾ", "ɻ": "ɹ", "ɦ": "h",
+            "ai": "aɪ", "au": "aʊ", "ɑu": "aʊ", "ei": "eɪ", "oi": "ɔɪ", "ɔi": "ɔɪ", "ou": "oʊ"}
+# marks that do not change the class: length, aspiration, secondary articulations, and every combining
+# diacritic (dental, lowered, nasal, voiceless, syllabic ...)
+_MODIFIERS = set("ːˑʰʷʲˤˠ")
+
+
+def _bare(p: str) -> str:
+    """``p`` without length marks, aspiration, secondary articulations and combining diacritics."""
+    d = unicodedata.normalize("NFD", p)
+    return unicodedata.normalize("NFC", "".join(c for c in d if c not in _MODIFIERS
+                                                and unicodedata.category(c) != "Mn"))
 
 
 @lru_cache(maxsize=2048)
 def phone_class(phone: str) -> int:
-    """Index in PHONE_CLASSES of any IPA phone (or SIL); IGNORE when it has no English counterpart."""
+    """Index in PHONE_CLASSES of any IPA phone (or SIL): the phone itself, its close neighbour, the phone without
+    its marks (aː -> a, t̪ -> t, ɔ̃ -> ɔ), else its nearest English phone; IGNORE when none fits."""
     p = phoneset.normalize(phone)
     if p == SIL:
         return 0
@@ -38,6 +54,11 @@ def phone_class(phone: str) -> int:
         return PHONE_INDEX[p]
     if p in _NEAREST:
         return PHONE_INDEX[_NEAREST[p]]
+    b = _bare(p)
+    if b in PHONE_INDEX:
+        return PHONE_INDEX[b]
+    if b in _NEAREST:
+        return PHONE_INDEX[_NEAREST[b]]
     try:
         return PHONE_INDEX[phoneset.ARPABET_TO_IPA[phoneset.ipa_to_arpabet(p)]]
     except KeyError:

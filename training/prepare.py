@@ -9,7 +9,8 @@ Sources (train splits only; dev splits and check-only corpora are never read her
   voices as background-speech noise for augmentation.
 ``prepare_aug2`` adds a second augmented copy of the real train utterances and
 ``prepare_synth_more`` a second synthetic set (espeak-ng, Piper, festival voices; needs
-``tools/setup_train.sh``); ``train --aug2 / --synth-more`` build them when asked.
+``tools/setup_train.sh``) and ``prepare_synth_multi`` the multilingual one (espeak-ng in 36 languages,
+``training.multilingual``); ``train --aug2 / --synth-more / --multi`` build them when asked.
 """
 from __future__ import annotations
 
@@ -95,6 +96,29 @@ def prepare_synth_more(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_D
                        workers, log)
     log(f"prepared the second synthetic set in {time.time() - t0:.0f} s")
     return {"synth_more": path}
+
+
+def prepare_synth_multi(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, per_lang: int = 200,
+                        workers: int = 2, limit: int | None = None, log=print) -> dict:
+    """The multilingual synthetic set (``training.multilingual``): espeak-ng (the bundled 1.52 library) speaking
+    common words of each training language; clean + 1 augmented copy."""
+    from . import multilingual
+    from .synth import espeak
+
+    t0 = time.time()
+    _unl, babble, _cathy, _so = _train_sources(data_dir)
+    if limit:
+        per_lang = min(per_lang, limit)
+    jobs = multilingual.multi_jobs(multilingual.TRAIN_LANGS, per_lang=per_lang, seed=200)
+    log(f"multilingual synthetic set: {len(multilingual.TRAIN_LANGS)} languages x {per_lang} utterances "
+        f"({', '.join(multilingual.TRAIN_LANGS)}); held out: {', '.join(multilingual.HELD_OUT)}")
+    espeak.use_bundled(True)  # forked workers inherit the switch
+    try:
+        path = build_cache(f"synth_multi_{per_lang}", jobs, 1, cache_dir, babble, workers, log)
+    finally:
+        espeak.use_bundled(False)
+    log(f"prepared the multilingual synthetic set in {time.time() - t0:.0f} s")
+    return {"synth_multi": path}
 
 
 def main(argv=None):

@@ -177,13 +177,16 @@ def pseudo_label(model, src: "Source", threshold: float = 0.9) -> float:
 def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, steps=2000, pseudo_steps=400,
           batch=24, crop=400, lr=2e-3, seed=1234, threads=2, hidden=144, channels=192, eval_every=500,
           dev_limit=None, prepare_limit=None, log_file=None, init=None, warmup=100, lip_boost=1.0, aug2=False,
-          synth_more=0.0, pseudo_threshold=0.9):
+          synth_more=0.0, pseudo_threshold=0.9, multi=0.0, multi_per_lang=200):
     """Train from scratch, or (``init``) continue from saved weights (same architecture, normalisation kept).
 
     ``lip_boost`` multiplies the loss weight of the lip visemes (A closed, G lip-to-teeth) and of their phones
     (p b m, f v); ``aug2`` adds a second augmented copy of the real train utterances to the mix; ``synth_more``
-    (a sampling share, 0 = off) adds the espeak-ng / Piper / festival voices (``prepare.prepare_synth_more``)."""
-    from .prepare import prepare, prepare_aug2, prepare_synth_more
+    (a sampling share, 0 = off) adds the espeak-ng / Piper / festival voices (``prepare.prepare_synth_more``);
+    ``multi`` (a sampling share) the multilingual espeak-ng set (``prepare.prepare_synth_multi``, ``multi_per_lang``
+    utterances per language). Weights trained for fewer phone classes are warm-started with their head grown
+    (``grow_phone_head``)."""
+    from .prepare import prepare, prepare_aug2, prepare_synth_more, prepare_synth_multi
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -202,7 +205,8 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
     t0 = time.time()
     log(f"train: steps={steps} pseudo_steps={pseudo_steps} batch={batch} crop={crop} lr={lr} seed={seed} "
         f"hidden={hidden} channels={channels} threads={threads} cache={cache_dir} init={init} warmup={warmup} "
-        f"lip_boost={lip_boost} aug2={aug2} synth_more={synth_more} pseudo_threshold={pseudo_threshold}")
+        f"lip_boost={lip_boost} aug2={aug2} synth_more={synth_more} pseudo_threshold={pseudo_threshold} "
+        f"multi={multi} multi_per_lang={multi_per_lang}")
     paths = prepare(cache_dir, data_dir, limit=prepare_limit, log=log)
     sources = [Source(paths["speechocean762"], "speechocean762"), Source(paths["cathy"], "cathy"),
                Source(paths["synth"], "synth")]
@@ -216,6 +220,11 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
         paths.update(prepare_synth_more(cache_dir, data_dir, limit=prepare_limit, log=log))
         sources.append(Source(paths["synth_more"], "synth_more"))
         weights = np.concatenate([weights * (1.0 - synth_more), [synth_more]])
+    if multi > 0:
+        paths.update(prepare_synth_multi(cache_dir, data_dir, per_lang=multi_per_lang, limit=prepare_limit,
+                                         log=log))
+        sources.append(Source(paths["synth_multi"], "synth_multi"))
+        weights = np.concatenate([weights * (1.0 - multi), [multi]])
     for s, w in zip(sources, weights):
         log(f"source {s.name}: {len(s)} examples, {s.lengths.sum() / 6000:.1f} min, sampling weight {w}")
     dev = load_dev(data_dir, dev_limit)
@@ -223,8 +232,14 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
         ck = torch.load(init, map_location="cpu", weights_only=True)
         if ck.get("format") != "lipsync-visemenet-1":
             raise ValueError(f"--init {init}: not a lipsync-visemenet-1 weights file")
-        model = VisemeNet(**ck["config"])
-        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["state"].items()})
+        state, config = ck["state"], ck["config"]
+        old_classes = list(ck.get("phone_classes", PHONE_CLASSES))
+        if old_classes != list(PHONE_CLASSES):
+            state, config = grow_phone_head(state, config, old_classes, PHONE_CLASSES)
+            log(f"phone head grown from {len(old_classes)} to {len(PHONE_CLASSES)} classes "
+                f"(+{' '.join(PHONE_CLASSES[len(old_classes):])})")
+        model = VisemeNet(**config)
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
         log(f"warm start from {init} (config {ck['config']}, meta {ck.get('meta', {}).get('step')} steps); "
             f"feature normalisation kept")
         hidden, channels = model.config["hidden"], model.config["channels"]
@@ -243,8 +258,9 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
         for v in ("A", "G"):
             vw[VISEMES.index(v)] *= lip_boost
         pw = torch.ones(len(PHONE_CLASSES))
-        for ph in ("p", "b", "m", "f", "v"):
-            pw[PHONE_CLASSES.index(ph)] = lip_boost
+        for ph in ("p", "b", "m", "f", "v", "β", "ʋ"):
+            if ph in PHONE_CLASSES:
+                pw[PHONE_CLASSES.index(ph)] = lip_boost
     vw = torch.tensor(vw, dtype=torch.float32)
     log(f"model: {n_params(model)} parameters; viseme weights {dict(zip(VISEMES, np.round(vw.numpy(), 2)))}")
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-2)
@@ -292,6 +308,42 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
     return model, final
 
 
+def grow_phone_head(state: dict, config: dict, old_classes, new_classes) -> tuple[dict, dict]:
+    """Weights trained for ``old_classes`` made ready for ``new_classes`` (a superset, old ones first unchanged).
+
+    The head predicts, per 20 ms step, two frames of [phones, visemes, controls]; each frame's phone rows are
+    widened. A new class starts as a copy of its most similar old class (articulatory features) with its bias
+    lowered by 1 (a third of that class's probability), so the warm-started model behaves as before until
+    training tells the two apart."""
+    from ..phonemes.align.similarity import phone_similarity
+
+    old_classes, new_classes = list(old_classes), list(new_classes)
+    if new_classes[: len(old_classes)] != old_classes:
+        raise ValueError("the new phone classes must start with the old ones in the same order")
+    P0, P1 = len(old_classes), len(new_classes)
+    V, C = config["n_visemes"], config["n_controls"]
+    n0, n1 = P0 + V + C, P1 + V + C
+    src = []  # per new output row: the old row it starts from
+    for k in range(P1):
+        if k < P0:
+            src.append(k)
+        else:
+            src.append(max(range(1, P0), key=lambda j: phone_similarity(new_classes[k], old_classes[j])))
+    w, b = state["head.weight"].float(), state["head.bias"].float()
+    rows, bias = [], []
+    for f in range(2):
+        for k in range(P1):
+            rows.append(w[f * n0 + src[k]])
+            bias.append(b[f * n0 + src[k]] - (1.0 if k >= P0 else 0.0))
+        rows.extend(w[f * n0 + P0: (f + 1) * n0])
+        bias.extend(b[f * n0 + P0: (f + 1) * n0])
+    state = dict(state)
+    state["head.weight"] = torch.stack(rows)
+    state["head.bias"] = torch.stack(bias)
+    assert state["head.weight"].shape[0] == 2 * n1
+    return state, {**config, "n_phones": P1}
+
+
 def logs_dir_for(out_dir: str) -> str:
     """Where a run's train_log.txt and dev_metrics.json go: beside the weights, except for the shipped
     weights folder (the extension ships only weights, config and model card): training/logs/ then."""
@@ -335,13 +387,16 @@ def main(argv=None):
                          "tools/setup_train.sh)")
     ap.add_argument("--pseudo-threshold", type=float, default=0.9,
                     help="keep a pseudo-labelled frame when both heads are at least this confident")
+    ap.add_argument("--multi", type=float, default=0.0,
+                    help="sampling share of the multilingual espeak-ng set (0 = not used; training.multilingual)")
+    ap.add_argument("--multi-per-lang", type=int, default=200, help="utterances per language of that set")
     a = ap.parse_args(argv)
     if a.init and os.path.abspath(a.init) == os.path.abspath(os.path.join(a.out, "visemenet.pt")):
         ap.error("--init must not be the file this run writes (--out/visemenet.pt); copy it elsewhere first")
     train(a.cache, a.data, a.out, a.steps, a.pseudo_steps, a.batch, a.crop, a.lr, a.seed, a.threads, a.hidden,
           a.channels, a.eval_every, a.dev_limit, a.prepare_limit, init=a.init, warmup=a.warmup,
           lip_boost=a.lip_boost, aug2=a.aug2, synth_more=a.synth_more,
-          pseudo_threshold=a.pseudo_threshold)
+          pseudo_threshold=a.pseudo_threshold, multi=a.multi, multi_per_lang=a.multi_per_lang)
 
 
 if __name__ == "__main__":

@@ -392,6 +392,7 @@ def events_to_segments(events, n_samples: int, sr: int):
 def _raw(text: str, voice: str):
     """int16 samples at the engine's rate and [(sample, ipa_name)] phoneme starts (call with _lock held)."""
     lib = _init()
+    voice, _, rate_s = voice.partition("@")
     if voice != _state["voice"]:
         base, plus, variant = voice.partition("+")
         name = _ALIASES.get(base.lower(), base) + plus + variant
@@ -399,7 +400,7 @@ def _raw(text: str, voice: str):
             _state["voice"] = None
             raise _synth_error(f"espeak-ng has no voice {voice!r} here (see `espeak-ng --voices=en`)")
         _state["voice"], _state["rate"] = voice, None
-    rate = _VOICE_RATES.get(voice, 175)
+    rate = int(rate_s) if rate_s.isdigit() else _VOICE_RATES.get(voice, 175)
     if rate != _state["rate"]:
         lib.espeak_SetParameter(_PARAM_RATE, rate, 0)
         _state["rate"] = rate
@@ -416,7 +417,8 @@ def _raw(text: str, voice: str):
 
 
 def synthesize(text: str, voice: str = "en-us", apply_offset: bool = True):
-    """Speak ``text`` with an espeak-ng voice (``en-us``, ``en-gb+f4``, ...; any name espeak-ng knows).
+    """Speak ``text`` with an espeak-ng voice (``en-us``, ``en-gb+f4``, ...; any name espeak-ng knows), optionally
+    with a speaking rate in words per minute after an ``@`` (``fr+m3@160``; default: the voice's own rate).
 
     Returns (float32 samples at 16 kHz mono, [(start_s, end_s, ipa)]) with segments covering the audio.
     """
@@ -432,7 +434,7 @@ def synthesize(text: str, voice: str = "en-us", apply_offset: bool = True):
     lead = int(round(LEAD_SILENCE * SR))
     x = np.concatenate([np.zeros(lead, np.float32), x])
     dur = len(x) / SR
-    off = (OFFSETS.get(f"espeak:{voice}", 0.0) if apply_offset else 0.0) + lead / SR
+    off = (OFFSETS.get(f"espeak:{voice.partition('@')[0]}", 0.0) if apply_offset else 0.0) + lead / SR
     out = []
     for s, e, p in segs:
         s, e = max(s + off, 0.0), min(e + off, dur)

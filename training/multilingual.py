@@ -1,0 +1,111 @@
+"""Multilingual synthetic training speech: espeak-ng speaking word lists of many languages.
+
+The English corpora teach the model English phones only. This set adds what other languages sound
+like: espeak-ng's library (the one bundled by ``espeakng-loader``, version 1.52, which also reads
+Mandarin and Cantonese) speaks words of each language, with exact phone timings from its phoneme
+events (``training.synth.espeak``). The words come from ``wordfreq`` (PyPI; its wheel ships
+frequency lists of 40+ languages, nothing is downloaded): common words of the language, so the
+phonotactics are the language's own.
+
+Utterances mimic what dialogue and word lists sound like: a share of isolated words (silence
+before and after, as in citation forms), short phrases and longer runs, some with commas (pauses).
+Each utterance gets a voice variant of espeak-ng (male, female, klatt, different pitches) and a
+speaking rate drawn from its text, so no two languages share one voice.
+
+Languages are split into TRAIN_LANGS and HELD_OUT (never trained on, for a synthetic check of
+languages the model has not heard; ``bench/bench_synth_languages.py``). Languages of the
+``voxangeles_dev`` check set that espeak-ng speaks (Scottish Gaelic, Hawaiian, Malayalam) are
+left out of training so that its figures stay a test on unheard languages.
+
+No torch here; ``training.prepare.prepare_synth_multi`` builds the feature cache from these jobs.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+
+# wordfreq language code -> espeak-ng voice (language) name
+ESPEAK_VOICE = {
+    "ar": "ar", "bg": "bg", "bn": "bn", "ca": "ca", "cs": "cs", "da": "da", "de": "de", "el": "el",
+    "es": "es", "fa": "fa", "fi": "fi", "fr": "fr", "he": "he", "hi": "hi", "hu": "hu", "id": "id",
+    "is": "is", "it": "it", "ja": "ja", "ko": "ko", "lt": "lt", "lv": "lv", "mk": "mk", "ms": "ms",
+    "nb": "nb", "nl": "nl", "pl": "pl", "pt": "pt", "ro": "ro", "ru": "ru", "sh": "sr", "sk": "sk",
+    "sl": "sl", "sv": "sv", "ta": "ta", "tr": "tr", "uk": "uk", "ur": "ur", "vi": "vi", "zh": "cmn",
+}
+# never trained on: a synthetic check of unheard languages (Uralic, Baltic, Dravidian, Semitic)
+HELD_OUT = ("hu", "lv", "ta", "he")
+TRAIN_LANGS = tuple(sorted(k for k in ESPEAK_VOICE if k not in HELD_OUT))
+
+# espeak-ng voice variants (``lang+variant``): sexes, pitches and both synthesisers
+VARIANTS = ("", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5", "klatt", "klatt2",
+            "klatt4", "Andrea", "Alex", "belinda", "benjamin", "david", "linda", "max", "michel")
+RATE_RANGE = (130, 200)  # words per minute
+TOP_WORDS = 4000  # the most frequent words of each language taken
+# utterance shapes: (share, fewest words, most words)
+SHAPES = ((0.45, 1, 1), (0.35, 2, 4), (0.20, 5, 9))
+
+
+def _usable(word: str) -> bool:
+    """A word made of letters (any script), not an abbreviation or a number."""
+    if not word or not all(unicodedata.category(c)[0] in "LM" for c in word):
+        return False
+    if word.isupper() and len(word) > 1:
+        return False
+    wide = any(unicodedata.east_asian_width(c) == "W" for c in word)
+    return wide or len(word) >= 2
+
+
+def word_list(lang: str, n: int = TOP_WORDS) -> list[str]:
+    """The ``n`` most frequent usable words of ``lang`` (wordfreq's "best" list)."""
+    try:
+        import wordfreq
+    except ImportError as exc:
+        raise RuntimeError("wordfreq is needed to make the multilingual training set: "
+                           "`bash tools/setup_train.sh` installs it") from exc
+    words = [w for w in wordfreq.top_n_list(lang, n * 2, wordlist="best") if _usable(w)]
+    return words[:n]
+
+
+def make_texts(lang: str, n: int, seed: int = 0, words: list[str] | None = None) -> list[str]:
+    """``n`` utterance texts in ``lang``: isolated words, short phrases and longer runs (some with commas)."""
+    words = words if words is not None else word_list(lang)
+    if not words:
+        raise RuntimeError(f"no words for language {lang!r}")
+    rng = np.random.default_rng(seed)
+    shares = np.array([s for s, _a, _b in SHAPES])
+    sep = "" if lang in ("zh", "ja") else " "
+    out = []
+    for _ in range(n):
+        _s, lo, hi = SHAPES[int(rng.choice(len(SHAPES), p=shares / shares.sum()))]
+        k = int(rng.integers(lo, hi + 1))
+        picked = [words[int(i)] for i in rng.integers(0, len(words), size=k)]
+        text = ""
+        for j, w in enumerate(picked):
+            if j:
+                text += ("，" if sep == "" else ", ") if rng.random() < 0.2 else sep
+            text += w
+        out.append(text)
+    return out
+
+
+def multi_jobs(langs=TRAIN_LANGS, per_lang: int = 200, seed: int = 0, words_for=word_list) -> list:
+    """(kind, item) jobs for ``training.data.build_cache``: ``per_lang`` utterances per language, each with its
+    own espeak-ng voice variant and speaking rate ("espeak:LANG+VARIANT@RATE"); ``words_for(lang)`` gives the
+    words to draw from (default: wordfreq's most frequent)."""
+    jobs = []
+    for li, lang in enumerate(langs):
+        if lang not in ESPEAK_VOICE:
+            raise ValueError(f"no espeak-ng voice listed for {lang!r}; use one of {', '.join(sorted(ESPEAK_VOICE))}")
+        voice = ESPEAK_VOICE[lang]
+        texts = make_texts(lang, per_lang, seed=seed + 1000 * li, words=words_for(lang))
+        rng = np.random.default_rng(seed + 7 + 1000 * li)
+        for i, text in enumerate(texts):
+            var = VARIANTS[int(rng.integers(len(VARIANTS)))]
+            v = f"{voice}+{var}" if var else voice
+            v += f"@{int(rng.integers(RATE_RANGE[0], RATE_RANGE[1] + 1))}"
+            jobs.append(("synth", (text, f"espeak:{v}", f"multi_{lang}_{i:05d}")))
+    return jobs
+
+
+__all__ = ["ESPEAK_VOICE", "HELD_OUT", "TRAIN_LANGS", "VARIANTS", "word_list", "make_texts", "multi_jobs"]
