@@ -446,7 +446,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recognizer", default="auto", choices=_recognizer_names(), help=_recognizer_help())
     p.add_argument("--language", default="eng",
                    help="ISO 639-3 language of the speech (eng; fra, deu, rus, ell, ara, hin, kor, jpn, cmn, ...: "
-                        "100 through espeak-ng); 'auto': detected by a multilingual speech model")
+                        "100 through espeak-ng; two-letter codes fr, de, zh work too); 'auto': detected by a "
+                        "multilingual speech model")
     p.add_argument("--speech-model", metavar="NAME|FOLDER",
                    help="speech model for the words when no transcript is given (recogniser auto): tiny.en "
                         "(embedded, English) or a downloaded one (lipsync models list); default: tiny.en for "
@@ -463,7 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Nothing is downloaded: see `lipsync models list`.")
     p.add_argument("audio", nargs="+", metavar="AUDIO", help="audio files (WAV, FLAC, OGG/Opus, MP3, ...; any rate)")
     p.add_argument("-o", "--output", metavar="DIR", help="folder for the .txt files (default: beside each audio)")
-    p.add_argument("--language", default="eng", help="ISO 639-3 language (eng), or 'auto' (multilingual model)")
+    p.add_argument("--language", default="eng", help="ISO 639-3 (or 639-1: fr, de) language (eng), or 'auto' (multilingual model)")
     p.add_argument("--speech-model", metavar="NAME|FOLDER", help="tiny.en (embedded) or a downloaded model")
     p.add_argument("--force", action="store_true", help="replace existing NAME.txt files")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on standard error")
@@ -486,7 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="rhubarb-json", choices=_format_names(),
                    help="cue format when a line's output has no known extension (rhubarb-json)")
     p.add_argument("--recognizer", default="auto", choices=_recognizer_names(), help=_recognizer_help())
-    p.add_argument("--language", default="eng", help="ISO 639-3 language of lines without a language column (eng)")
+    p.add_argument("--language", default="eng", help="ISO 639-3 (or 639-1) language of lines without a language column (eng)")
     p.add_argument("-o", "--output-dir", metavar="DIR", help="folder for lines without an output (the manifest's)")
     p.add_argument("--force", action="store_true", help="redo lines whose output is up to date")
     p.add_argument("--workers", type=int, default=1, metavar="N", help="local worker processes (1: this process)")

@@ -23,7 +23,11 @@ import time
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.join(os.path.dirname(os.path.dirname(ROOT)), "shared", "data", "voxangeles_dev")
+def default_data() -> str:
+    """``voxangeles_dev`` in the shared data folder (``$LIPSYNC_DATA`` or ``shared/data`` beside the repository)."""
+    from lipsync.training.datasets import data_root
+
+    return os.path.join(data_root(), "voxangeles_dev")
 
 
 def read_rows(path):
@@ -38,7 +42,7 @@ def read_rows(path):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=os.environ.get("LIPSYNC_VOXANGELES", DATA))
+    ap.add_argument("--data", default=os.environ.get("LIPSYNC_VOXANGELES") or default_data())
     ap.add_argument("--langs", nargs="*", default=None)
     ap.add_argument("--weights", default=None)
     ap.add_argument("--limit", type=int, default=0, help="at most N words per language (0 = all)")

@@ -32,14 +32,19 @@ def _rows(phone_idx: np.ndarray):
     return [(a * FRAME_HOP, b * FRAME_HOP, PHONE_CLASSES[int(phone_idx[a])]) for a, b in zip(starts, ends)]
 
 
-def load_items(n: int, weights=None, cache_dir: str = DEFAULT_CACHE):
+def load_items(n: int, weights=None, cache_dir: str = DEFAULT_CACHE, multi: int = 0,
+               multi_cache: str = "synth_multi_200"):
+    """``n`` augmented train utterances of cathy and of speechocean762 each, and ``multi`` of the multilingual
+    synthetic set (``training.multilingual``; its cache ``multi_cache``), with the model's posteriors."""
     model, info = load_model(weights)
     items = []
-    for name in ("cathy_train", "so762_train"):
+    for name, count in (("cathy_train", n), ("so762_train", n), (multi_cache, multi)):
+        if count <= 0:
+            continue
         z = np.load(os.path.join(cache_dir, f"{name}.npz"))
         starts, descs = z["starts"], z["descs"]
         aug = [i for i in range(len(descs)) if descs[i] != "clean"]
-        for i in aug[:: max(len(aug) // n, 1)][:n]:
+        for i in aug[:: max(len(aug) // count, 1)][:count]:
             s, e = int(starts[i]), int(starts[i + 1])
             f = z["feats"][s:e].astype(np.float32)
             ph = z["phone"][s:e].astype(int)
@@ -66,6 +71,8 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=40, help="augmented utterances per corpus")
     ap.add_argument("--weights", default=None)
     ap.add_argument("--cache", default=DEFAULT_CACHE)
+    ap.add_argument("--multi", type=int, default=0,
+                    help="also this many augmented utterances of the multilingual synthetic set (train data)")
     ap.add_argument("--min-frames", type=int, nargs="+", default=[2, 3])
     ap.add_argument("--penalty", type=float, nargs="+", default=[0.0, 1.0, 2.0])
     ap.add_argument("--viseme-weight", type=float, nargs="+", default=[0.0, 0.5, 1.0])
@@ -73,8 +80,9 @@ def main(argv=None):
     ap.add_argument("--write", action="store_true",
                     help="store the best settings in the model config beside --weights (default: print only)")
     a = ap.parse_args(argv)
-    items = load_items(a.n, a.weights, a.cache)
-    print(f"{len(items)} augmented train utterances")
+    items = load_items(a.n, a.weights, a.cache, a.multi)
+    print(f"{len(items)} augmented train utterances ({a.n} cathy, {a.n} speechocean762, {a.multi} multilingual "
+          "asked; those with unlabelled frames left out)")
     rows = []
     for mf, pen, vw, cb in itertools.product(a.min_frames, a.penalty, a.viseme_weight, a.closure_bias):
         s, f1 = score(items, min_frames=mf, switch_penalty=pen, viseme_weight=vw, closure_bias=cb)
@@ -88,7 +96,7 @@ def main(argv=None):
         path = write_section("decode", {
             "min_frames": int(best[1]), "switch_penalty": float(best[2]), "viseme_weight": float(best[3]),
             "closure_bias": float(best[4]),
-            "about": f"python -m lipsync.training.tune_decode --n {a.n} (best acc5 + closure F1 {best[0]:.3f} on "
+            "about": f"python -m lipsync.training.tune_decode --n {a.n} --multi {a.multi} (best acc5 + closure F1 {best[0]:.3f} on "
                      f"{len(items)} augmented train utterances)"}, a.weights)
         print(f"wrote the decode settings into {path}")
 

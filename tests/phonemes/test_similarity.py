@@ -184,3 +184,34 @@ def test_mouth_confidence_counts_exactly_half_the_best_and_stays_within_one():
     assert S.mouth_confidence(pv, "m") == pytest.approx(0.5 * 0.375 + 0.5 * 1.0)
     # pooled posteriors of unnormalised scores can exceed 1: the confidence is clipped to 1
     assert S.mouth_confidence(np.full((2, len(VISEMES)), 1.5, np.float32), "m") == 1.0
+
+
+def test_pooled_labels_add_near_twins_to_a_phone_with_its_own_label():
+    labels = ["sil", "p", "b", "t", "e", "eɪ", "a", "æ", "ɑ"]
+    # p's twin b (similarity 0.85 >= 0.7) adds its mass at 0.85 ** 4; t (0.5) does not
+    assert S.pooled_labels("p", labels) == [(1, 1.0), (2, pytest.approx(0.85 ** 4))]
+    got = dict(S.pooled_labels("e", labels))  # a pure e and English's eɪ
+    assert got[4] == 1.0 and got[5] == pytest.approx(S.phone_similarity("e", "eɪ") ** 4)
+    assert S.phone_similarity("e", "eɪ") >= S.POOL_SIMILARITY and 0 not in got
+    # silence pools with nothing and nothing pools with silence
+    assert S.pooled_labels("sil", labels) == [(0, 1.0)]
+    assert all(i != 0 for i, _ in S.pooled_labels("a", labels))
+    # a phone without a label of its own keeps its normalised stand-ins
+    assert S.pooled_labels("β", labels) == S.similar_labels("β", labels)
+    # only labels at least POOL_SIMILARITY alike join
+    for phone in ("p", "e", "a"):
+        own = labels.index(phone)
+        for i, w in S.pooled_labels(phone, labels):
+            if i != own:
+                sim = S.phone_similarity(phone, labels[i])
+                assert sim >= S.POOL_SIMILARITY and w == pytest.approx(sim ** 4)
+
+
+def test_emission_of_a_phone_counts_the_mass_its_twin_took():
+    labels = ["sil", "e", "eɪ", "t"]
+    # a voice the model never heard: the frame's mass sits on the English twin eɪ, not on e
+    lp = np.log(np.array([[0.05, 0.05, 0.85, 0.05]], np.float32))
+    E = S.emission_matrix(FramePosteriors(labels, lp), ["e", "t"])
+    w = S.phone_similarity("e", "eɪ") ** 4
+    assert E[0, 0] == pytest.approx(np.log(0.05 + w * 0.85), abs=1e-5)
+    assert E[0, 0] > E[0, 1]  # e now beats t there, which its own column alone (0.05 each) could not tell apart
