@@ -15,13 +15,11 @@ alignment). Measures as in bench_languages: acc5 within one film frame, balanced
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAINED_SAMPLE = ("fr", "de", "es", "ru", "hi", "ar", "zh", "tr")
 
 

@@ -25,14 +25,17 @@ import unicodedata
 
 import numpy as np
 
-# wordfreq language code -> espeak-ng voice (language) name
-ESPEAK_VOICE = {
-    "ar": "ar", "bg": "bg", "bn": "bn", "ca": "ca", "cs": "cs", "da": "da", "de": "de", "el": "el",
-    "es": "es", "fa": "fa", "fi": "fi", "fr": "fr", "he": "he", "hi": "hi", "hu": "hu", "id": "id",
-    "is": "is", "it": "it", "ja": "ja", "ko": "ko", "lt": "lt", "lv": "lv", "mk": "mk", "ms": "ms",
-    "nb": "nb", "nl": "nl", "pl": "pl", "pt": "pt", "ro": "ro", "ru": "ru", "sh": "sr", "sk": "sk",
-    "sl": "sl", "sv": "sv", "ta": "ta", "tr": "tr", "uk": "uk", "ur": "ur", "vi": "vi", "zh": "cmn",
-}
+from ..phonemes.g2p import ISO639_1_TO_3, ISO639_3_TO_ESPEAK
+
+# the wordfreq languages used (ISO 639-1 codes, and "sh" for Serbo-Croatian)
+LANGS = ("ar", "bg", "bn", "ca", "cs", "da", "de", "el", "es", "fa", "fi", "fr", "he", "hi", "hu", "id", "is",
+         "it", "ja", "ko", "lt", "lv", "mk", "ms", "nb", "nl", "pl", "pt", "ro", "ru", "sh", "sk", "sl", "sv", "ta",
+         "tr", "uk", "ur", "vi", "zh")
+# voices not the G2P's: Serbo-Croatian is spoken by the Serbian voice; French by espeak's "fr" (the name the v1.4
+# training set was spoken with; the G2P's "fr-fr" is the same voice)
+_VOICE_OVERRIDES = {"sh": "sr", "fr": "fr"}
+# wordfreq language code -> espeak-ng voice (language) name, as the G2P maps the code (phonemes.g2p)
+ESPEAK_VOICE = {lang: _VOICE_OVERRIDES.get(lang) or ISO639_3_TO_ESPEAK[ISO639_1_TO_3[lang]] for lang in LANGS}
 # never trained on: a synthetic check of unheard languages (Uralic, Baltic, Dravidian, Semitic)
 HELD_OUT = ("hu", "lv", "ta", "he")
 TRAIN_LANGS = tuple(sorted(k for k in ESPEAK_VOICE if k not in HELD_OUT))
@@ -108,4 +111,4 @@ def multi_jobs(langs=TRAIN_LANGS, per_lang: int = 200, seed: int = 0, words_for=
     return jobs
 
 
-__all__ = ["ESPEAK_VOICE", "HELD_OUT", "TRAIN_LANGS", "VARIANTS", "word_list", "make_texts", "multi_jobs"]
+__all__ = ["LANGS", "ESPEAK_VOICE", "HELD_OUT", "TRAIN_LANGS", "VARIANTS", "word_list", "make_texts", "multi_jobs"]

@@ -393,10 +393,13 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.init and os.path.abspath(a.init) == os.path.abspath(os.path.join(a.out, "visemenet.pt")):
         ap.error("--init must not be the file this run writes (--out/visemenet.pt); copy it elsewhere first")
-    train(a.cache, a.data, a.out, a.steps, a.pseudo_steps, a.batch, a.crop, a.lr, a.seed, a.threads, a.hidden,
-          a.channels, a.eval_every, a.dev_limit, a.prepare_limit, init=a.init, warmup=a.warmup,
-          lip_boost=a.lip_boost, aug2=a.aug2, synth_more=a.synth_more,
-          pseudo_threshold=a.pseudo_threshold, multi=a.multi, multi_per_lang=a.multi_per_lang)
+    try:
+        train(a.cache, a.data, a.out, a.steps, a.pseudo_steps, a.batch, a.crop, a.lr, a.seed, a.threads, a.hidden,
+              a.channels, a.eval_every, a.dev_limit, a.prepare_limit, init=a.init, warmup=a.warmup,
+              lip_boost=a.lip_boost, aug2=a.aug2, synth_more=a.synth_more,
+              pseudo_threshold=a.pseudo_threshold, multi=a.multi, multi_per_lang=a.multi_per_lang)
+    except ValueError as exc:  # --init weights that cannot be warm-started: one line, no traceback
+        ap.error(f"--init {a.init}: {exc}" if a.init and not str(exc).startswith("--init") else str(exc))
 
 
 if __name__ == "__main__":

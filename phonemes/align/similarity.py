@@ -136,15 +136,16 @@ def pooled_labels(phone: str, labels: list[str] | tuple[str, ...]) -> list[tuple
 
 @lru_cache(maxsize=65536)
 def _pooled_labels(phone: str, labels: tuple[str, ...]):
-    base = _similar_labels(phone, labels, 3, 0.3)
     target = normalize(phone)
     norm = [normalize(x) for x in labels]
     if target not in norm:
-        return base
+        return tuple(similar_labels(phone, labels))
     own = norm.index(target)
     out = [(own, 1.0)]
+    if target == SIL_LABEL:
+        return tuple(out)
     for i, x in enumerate(norm):
-        if i != own and target != SIL_LABEL and x != SIL_LABEL:
+        if i != own and x != SIL_LABEL:
             sim = phone_similarity(target, x)
             if sim >= POOL_SIMILARITY:
                 out.append((i, sim ** 4))
