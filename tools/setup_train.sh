@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Extras for training the model on synthetic speech (idempotent, quick when done); run after tools/setup_env.sh.
-#   - Debian packages: festival and the English festvox voices training/synth/festival.py uses,
+#   - Debian packages: festival, the English festvox voices training/synth/festival.py uses and its
+#     voices of other languages (Italian, Czech, Finnish, Russian, Catalan, Hindi: the --fest set),
 #     installed when missing and we are root (or have sudo).
 #   - tools/requirements-train.txt (Piper and its voice) into .venv, constrained so that pip
 #     cannot move numpy (<2, for bpy) or torch (2.13.0 CPU) off requirements.txt's pins.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_pkgs=(festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k)
+apt_pkgs=(festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k
+          festvox-italp16k festvox-itapc16k festvox-czech-dita festvox-czech-machac festvox-czech-krb
+          festvox-czech-ph festvox-suopuhe-lj festvox-suopuhe-mv festvox-ru festvox-ca-ona-hts festvox-hi-nsk)
 need_apt=()
 for p in "${apt_pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
@@ -38,6 +41,8 @@ if [ ! -f "$stamp" ] || [ tools/requirements-train.txt -nt "$stamp" ] || [ requi
 fi
 .venv/bin/python - <<'PY'
 from lipsync.training import synth
+from lipsync.training.synth import festival
 for engine in ("piper", "festival"):
     print(f"setup_train: {engine}: {', '.join(synth.engine_voices(engine)) or 'not available'}")
+print(f"setup_train: festival, other languages: {', '.join(festival.installed_lang_voices()) or 'not available'}")
 PY

@@ -29,11 +29,11 @@ IGNORE = -100  # label for frames without a usable phone (torch's default ignore
 # multilingual voices); the centring diphthongs (iə, eə, ʊə) stay IGNORE.
 _NEAREST = {"əʊ": "oʊ", "ʌʉ": "oʊ", "əʉ": "oʊ", "ʉ": "u", "ʉː": "u", "ʍ": "w",
             "ʏ": "y", "ɵ": "ø", "ɒ": "ɔ", "ɐ": "ʌ", "ɜ": "ʌ", "ɤ": "ɯ", "ä": "a",
-            "ʝ": "j", "ʑ": "ɕ", "ʐ": "ʂ", "dʑ": "tɕ", "dz": "ts", "ɳ": "n", "ɽ": "ɾ", "ɻ": "ɹ", "ɦ": "h",
+            "ʝ": "j", "ʑ": "ɕ", "ʐ": "ʂ", "dʑ": "tɕ", "dz": "ts", "ɳ": "n", "ɽ": "ɾ", "ɻ": "ɹ", "ɦ": "h", "ɱ": "m",
             "ai": "aɪ", "au": "aʊ", "ɑu": "aʊ", "ei": "eɪ", "oi": "ɔɪ", "ɔi": "ɔɪ", "ou": "oʊ"}
-# marks that do not change the class: length, aspiration, secondary articulations, and every combining
+# marks that do not change the class: length, aspiration (and breathy release), secondary articulations, and every combining
 # diacritic (dental, lowered, nasal, voiceless, syllabic ...)
-_MODIFIERS = set("ːˑʰʷʲˤˠ")
+_MODIFIERS = set("ːˑʰʱʷʲˤˠ")
 
 
 def _bare(p: str) -> str:

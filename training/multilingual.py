@@ -111,4 +111,19 @@ def multi_jobs(langs=TRAIN_LANGS, per_lang: int = 200, seed: int = 0, words_for=
     return jobs
 
 
-__all__ = ["LANGS", "ESPEAK_VOICE", "HELD_OUT", "TRAIN_LANGS", "VARIANTS", "word_list", "make_texts", "multi_jobs"]
+def festival_jobs(voices: dict, per_voice: int = 150, seed: int = 0, words_for=word_list) -> list:
+    """(kind, item) jobs for ``training.data.build_cache``: ``per_voice`` utterances for each festival voice of
+    another language (``voices``: {"festival:name": ISO 639-1 language}, e.g. ``synth.festival.installed_lang_voices()``),
+    texts made like ``multi_jobs``' from the language's words. Voices of held-out languages are refused."""
+    jobs = []
+    for vi, (voice, lang) in enumerate(sorted(voices.items())):
+        if lang in HELD_OUT:
+            raise ValueError(f"{voice} speaks {lang}, a held-out language")
+        texts = make_texts(lang, per_voice, seed=seed + 1000 * vi, words=words_for(lang))
+        name = voice.split(":", 1)[1]
+        jobs += [("synth", (text, voice, f"fest_{name}_{i:05d}")) for i, text in enumerate(texts)]
+    return jobs
+
+
+__all__ = ["LANGS", "ESPEAK_VOICE", "HELD_OUT", "TRAIN_LANGS", "VARIANTS", "word_list", "make_texts", "multi_jobs",
+           "festival_jobs"]

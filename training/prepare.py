@@ -121,6 +121,30 @@ def prepare_synth_multi(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_
     return {"synth_multi": path}
 
 
+def prepare_synth_festival(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, per_voice: int = 200,
+                           workers: int = 2, limit: int | None = None, log=print) -> dict:
+    """The festival set of other languages (``multilingual.festival_jobs``): the voices of ``synth.festival``'s
+    LANG_VOICES installed here (recorded speakers of Italian, Czech, Finnish, Russian, Catalan, Hindi) speaking
+    common words of their language; clean + 1 augmented copy. Needs at least one of them installed."""
+    from . import multilingual
+    from .synth import SynthError, festival
+
+    t0 = time.time()
+    _unl, babble, _cathy, _so = _train_sources(data_dir)
+    if limit:
+        per_voice = min(per_voice, limit)
+    voices = festival.installed_lang_voices()
+    if not voices:
+        raise SynthError("no festival voice of another language is installed: run `bash tools/setup_train.sh` as "
+                         f"root (apt-get install {' '.join(v[2] for v in festival.LANG_VOICES.values())})")
+    log(f"festival set of other languages: {len(voices)} voices x {per_voice} utterances: "
+        f"{', '.join(f'{v} ({lang})' for v, lang in sorted(voices.items()))}")
+    path = build_cache(f"synth_fest_{per_voice}", multilingual.festival_jobs(voices, per_voice=per_voice, seed=300),
+                       1, cache_dir, babble, workers, log)
+    log(f"prepared the festival set of other languages in {time.time() - t0:.0f} s")
+    return {"synth_fest": path}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cache", default=DEFAULT_CACHE)

@@ -177,16 +177,17 @@ def pseudo_label(model, src: "Source", threshold: float = 0.9) -> float:
 def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, steps=2000, pseudo_steps=400,
           batch=24, crop=400, lr=2e-3, seed=1234, threads=2, hidden=144, channels=192, eval_every=500,
           dev_limit=None, prepare_limit=None, log_file=None, init=None, warmup=100, lip_boost=1.0, aug2=False,
-          synth_more=0.0, pseudo_threshold=0.9, multi=0.0, multi_per_lang=200):
+          synth_more=0.0, pseudo_threshold=0.9, multi=0.0, multi_per_lang=200, fest=0.0, fest_per_voice=200):
     """Train from scratch, or (``init``) continue from saved weights (same architecture, normalisation kept).
 
     ``lip_boost`` multiplies the loss weight of the lip visemes (A closed, G lip-to-teeth) and of their phones
     (p b m, f v); ``aug2`` adds a second augmented copy of the real train utterances to the mix; ``synth_more``
     (a sampling share, 0 = off) adds the espeak-ng / Piper / festival voices (``prepare.prepare_synth_more``);
     ``multi`` (a sampling share) the multilingual espeak-ng set (``prepare.prepare_synth_multi``, ``multi_per_lang``
-    utterances per language). Weights trained for fewer phone classes are warm-started with their head grown
-    (``grow_phone_head``)."""
-    from .prepare import prepare, prepare_aug2, prepare_synth_more, prepare_synth_multi
+    utterances per language); ``fest`` (a sampling share) festival's recorded voices of other languages
+    (``prepare.prepare_synth_festival``, ``fest_per_voice`` utterances each). Weights trained for fewer phone
+    classes are warm-started with their head grown (``grow_phone_head``)."""
+    from .prepare import prepare, prepare_aug2, prepare_synth_festival, prepare_synth_more, prepare_synth_multi
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -206,7 +207,8 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
     log(f"train: steps={steps} pseudo_steps={pseudo_steps} batch={batch} crop={crop} lr={lr} seed={seed} "
         f"hidden={hidden} channels={channels} threads={threads} cache={cache_dir} init={init} warmup={warmup} "
         f"lip_boost={lip_boost} aug2={aug2} synth_more={synth_more} pseudo_threshold={pseudo_threshold} "
-        f"multi={multi} multi_per_lang={multi_per_lang}")
+        f"multi={multi} multi_per_lang={multi_per_lang}"
+        + (f" fest={fest} fest_per_voice={fest_per_voice}" if fest else ""))
     paths = prepare(cache_dir, data_dir, limit=prepare_limit, log=log)
     sources = [Source(paths["speechocean762"], "speechocean762"), Source(paths["cathy"], "cathy"),
                Source(paths["synth"], "synth")]
@@ -225,6 +227,11 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
                                          log=log))
         sources.append(Source(paths["synth_multi"], "synth_multi"))
         weights = np.concatenate([weights * (1.0 - multi), [multi]])
+    if fest > 0:
+        paths.update(prepare_synth_festival(cache_dir, data_dir, per_voice=fest_per_voice, limit=prepare_limit,
+                                            log=log))
+        sources.append(Source(paths["synth_fest"], "synth_fest"))
+        weights = np.concatenate([weights * (1.0 - fest), [fest]])
     for s, w in zip(sources, weights):
         log(f"source {s.name}: {len(s)} examples, {s.lengths.sum() / 6000:.1f} min, sampling weight {w}")
     dev = load_dev(data_dir, dev_limit)
@@ -390,6 +397,10 @@ def main(argv=None):
     ap.add_argument("--multi", type=float, default=0.0,
                     help="sampling share of the multilingual espeak-ng set (0 = not used; training.multilingual)")
     ap.add_argument("--multi-per-lang", type=int, default=200, help="utterances per language of that set")
+    ap.add_argument("--fest", type=float, default=0.0,
+                    help="sampling share of festival's recorded voices of other languages (0 = not used; "
+                         "prepare.prepare_synth_festival)")
+    ap.add_argument("--fest-per-voice", type=int, default=200, help="utterances per voice of that set")
     a = ap.parse_args(argv)
     if a.init and os.path.abspath(a.init) == os.path.abspath(os.path.join(a.out, "visemenet.pt")):
         ap.error("--init must not be the file this run writes (--out/visemenet.pt); copy it elsewhere first")
@@ -397,7 +408,8 @@ def main(argv=None):
         train(a.cache, a.data, a.out, a.steps, a.pseudo_steps, a.batch, a.crop, a.lr, a.seed, a.threads, a.hidden,
               a.channels, a.eval_every, a.dev_limit, a.prepare_limit, init=a.init, warmup=a.warmup,
               lip_boost=a.lip_boost, aug2=a.aug2, synth_more=a.synth_more,
-              pseudo_threshold=a.pseudo_threshold, multi=a.multi, multi_per_lang=a.multi_per_lang)
+              pseudo_threshold=a.pseudo_threshold, multi=a.multi, multi_per_lang=a.multi_per_lang,
+              fest=a.fest, fest_per_voice=a.fest_per_voice)
     except ValueError as exc:  # --init weights that cannot be warm-started: one line, no traceback
         ap.error(f"--init {a.init}: {exc}" if a.init and not str(exc).startswith("--init") else str(exc))
 

@@ -23,6 +23,7 @@ def test_the_inventory_keeps_english_first_and_every_class_is_a_known_phone():
     ("aː", "a"), ("eː", "e"), ("t̪", "t"), ("kʰ", "k"), ("ɔ̃", "ɔ"), ("ɛ̃", "ɛ"), ("ʈʰ", "ʈ"),  # marks dropped
     ("ʏ", "y"), ("ɵ", "ø"), ("ʑ", "ɕ"), ("dʑ", "tɕ"), ("ɦ", "h"), ("ai", "aɪ"), ("ɑu", "aʊ"),  # neighbours
     ("ə", "ʌ"), ("əʊ", "oʊ"), ("ɡ", "ɡ"), ("m", "m"),  # English as before
+    ("bʱ", "b"), ("d̪ʱ", "d"), ("ɱ", "m"),  # breathy release dropped; the labiodental nasal is a nasal
 ])
 def test_phone_class_of_phones_of_many_languages(phone, cls):
     assert PHONE_CLASSES[phone_class(phone)] == cls
@@ -75,6 +76,16 @@ def test_held_out_languages_are_never_trained_and_the_check_set_languages_stay_o
     assert set(M.HELD_OUT) | set(M.TRAIN_LANGS) == set(M.ESPEAK_VOICE)
     voices = {M.ESPEAK_VOICE[lang] for lang in M.TRAIN_LANGS}
     assert not voices & {"gd", "haw", "ml"}  # voxangeles_dev languages espeak-ng speaks
+
+
+def test_festival_jobs_give_each_voice_its_language_and_refuse_held_out_ones():
+    voices = {"festival:lp": "it", "festival:nsh": "ru"}
+    jobs = M.festival_jobs(voices, per_voice=20, seed=3, words_for=lambda lang: WORDS)
+    assert len(jobs) == 40 and {item[1] for _, item in jobs} == set(voices)
+    assert len({item[2] for _, item in jobs}) == 40 and jobs[0][1][2].startswith("fest_lp_")
+    assert jobs == M.festival_jobs(voices, per_voice=20, seed=3, words_for=lambda lang: WORDS)  # reproducible
+    with pytest.raises(ValueError, match="held-out"):
+        M.festival_jobs({"festival:x": "hu"}, per_voice=1, words_for=lambda lang: WORDS)
 
 
 def test_word_list_from_wordfreq():
