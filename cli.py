@@ -447,7 +447,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", default="eng",
                    help="ISO 639-3 language of the speech (eng; fra, deu, rus, ell, ara, hin, kor, jpn, cmn, ...: "
                         "100 through espeak-ng; two-letter codes fr, de, zh work too); 'auto': detected by a "
-                        "multilingual speech model")
+                        "multilingual speech model. Without a script it also sets which phones audio-only decoding "
+                        "expects (und: a language not listed, a universal prior)")
     p.add_argument("--speech-model", metavar="NAME|FOLDER",
                    help="speech model for the words when no transcript is given (recogniser auto): tiny.en "
                         "(embedded, English) or a downloaded one (lipsync models list); default: tiny.en for "

@@ -5,7 +5,8 @@ only, never trained on).
         [--weights inference/weights/visemenet.pt] [--limit 0]
 
 Systems, on the shipped model's posteriors:
-- ``audio``: audio only (free decoding, as with no script);
+- ``audio``: audio only (free decoding, as with no script; told ``--language``, default "und": the universal phone
+  prior of ``training.priors``);
 - ``ipa``: the word's IPA given as phones (the phone rows' labels, no times; ``ModelRecognizer.align_words``,
   what a script becomes after the G2P), aligned by the model.
 Measures (``training.metrics``): 5-class accuracy within one film frame (24 fps) (``acc5±1f``), its balanced
@@ -46,6 +47,9 @@ def main(argv=None):
     ap.add_argument("--langs", nargs="*", default=None)
     ap.add_argument("--weights", default=None)
     ap.add_argument("--limit", type=int, default=0, help="at most N words per language (0 = all)")
+    ap.add_argument("--language", default="und",
+                    help="language code free decoding is told (default und: unknown, the universal phone prior; "
+                         "eng: the training prior, as before v1.5)")
     args = ap.parse_args(argv)
 
     import torch
@@ -73,7 +77,7 @@ def main(argv=None):
             ref = read_rows(os.path.join(d, uid + ".phones.tsv"))
             audio = load_audio(os.path.join(d, uid + ".opus"))
             post = rec.posteriors(audio)
-            hyp = {"audio": rec.recognize_posteriors(post, None, duration=audio.duration)}
+            hyp = {"audio": rec.recognize_posteriors(post, None, language=args.language, duration=audio.duration)}
             phones = [normalize(p) for _s, _e, p in ref if normalize(p) != SIL]
             hyp["ipa"] = rec.align_words(post, [(uid, phones)], "und", audio.duration)
             for s in systems:

@@ -56,7 +56,7 @@ def main(argv=None):
             audio = Audio(x, 16000)
             for m, rec in models.items():
                 post = rec.posteriors(audio)
-                hyp = {"audio": rec.recognize_posteriors(post, None, duration=audio.duration)}
+                hyp = {"audio": rec.recognize_posteriors(post, None, language=lang, duration=audio.duration)}
                 try:
                     hyp["script"] = rec.recognize_posteriors(post, text, language=lang, duration=audio.duration)
                 except Exception as exc:  # noqa: BLE001 - a line the G2P cannot read is reported, not fatal

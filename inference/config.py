@@ -10,7 +10,10 @@ replaces files and edits no code:
   pocketsphinx's (weight, offset, largest gap averaged);
 - ``calibration``: the monotone curve from raw phone confidence to P(mouth shape right),
   per mode (free decoding / forced alignment), written by
-  ``python -m lipsync.training.calibrate_confidence``.
+  ``python -m lipsync.training.calibrate_confidence``;
+- ``priors`` (optional): phone frequencies of the training mix and of each language, so that free
+  decoding in another language swaps the English-heavy training prior for that language's
+  (``runtime.prior_bias``), written by ``python -m lipsync.training.priors --write``.
 
 ``load_config(weights)`` reads the config beside ``weights`` (or, when there is none, the
 shipped one); it is cached until the file changes. No torch, no bpy.
@@ -52,11 +55,21 @@ class Calibration:
 
 
 @dataclass(frozen=True)
+class PhonePriors:
+    train: dict  # phone class -> share of the training mix's labelled frames
+    universal: dict  # phone class -> mean share over the languages (a language with no prior of its own)
+    languages: dict  # ISO 639-1 code -> {phone class: share}
+    scale: float  # how much of the log prior ratio is added (0 = off)
+    floor: float  # added to every share before the log (rare classes are not pushed to -inf)
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     path: str
     decode: DecodeSettings
     fusion: FusionSettings
     calibration: Calibration | None
+    priors: PhonePriors | None = None
 
 
 def config_path(weights: str | None = None) -> str:
@@ -91,10 +104,15 @@ def load_config(weights: str | None = None) -> ModelConfig:
             calibration = None if not cal else Calibration(
                 tuple(float(k) for k in cal["knots"]),
                 {mode: tuple(float(v) for v in cal[mode]["values"]) for mode in ("free", "forced") if mode in cal})
+            pr = raw.get("priors")
+            priors = None if not pr else PhonePriors(
+                {k: float(v) for k, v in pr["train"].items()}, {k: float(v) for k, v in pr["universal"].items()},
+                {lang: {k: float(v) for k, v in shares.items()} for lang, shares in pr["languages"].items()},
+                float(pr["scale"]), float(pr["floor"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"The model config {path} lacks {exc} or has a wrong value there. Reinstall the "
                              "extension, or re-run the tuning scripts for these weights.") from exc
-        cfg = ModelConfig(path, decode, fusion, calibration)
+        cfg = ModelConfig(path, decode, fusion, calibration, priors)
         _CACHE[path] = (mtime, cfg)
         return cfg
 
@@ -126,4 +144,4 @@ def write_section(section: str, values: dict, weights: str | None = None) -> str
 
 
 __all__ = ["WEIGHTS_DIR", "DEFAULT_WEIGHTS", "CONFIG_NAME", "DecodeSettings", "FusionSettings", "Calibration",
-           "ModelConfig", "config_path", "load_config", "read_raw", "write_section"]
+           "PhonePriors", "ModelConfig", "config_path", "load_config", "read_raw", "write_section"]

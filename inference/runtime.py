@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from ..errors import ModelError
-from ..phonemes.types import FRAME_HOP, INTERNAL_RATE, Audio, FramePosteriors, PhoneTrack
+from ..phonemes.types import FRAME_HOP, INTERNAL_RATE, SIL, Audio, FramePosteriors, PhoneTrack
 from ..phonemes.visemes import CONTROLS, VISEMES
 from .config import DEFAULT_WEIGHTS, load_config
 
@@ -231,13 +231,57 @@ def fuse_visemes(post: FramePosteriors, weight: float = 0.0, closure_bias: float
     return (x - (m + np.log(np.exp(x - m).sum(1, keepdims=True)))).astype(np.float32)
 
 
+# other codes of the prior languages (ISO 639-3, macrolanguages, the parts of Serbo-Croatian)
+_PRIOR_ALIASES = {"zho": "zh", "chi": "zh", "srp": "sh", "hrv": "sh", "bos": "sh", "hbs": "sh", "sr": "sh",
+                  "hr": "sh", "bs": "sh", "nor": "nb", "nob": "nb", "no": "nb", "msa": "ms", "zsm": "ms",
+                  "fas": "fa", "pes": "fa", "ara": "ar", "arb": "ar"}
+ENGLISH = ("en", "eng")
+
+
+def prior_language(language: str | None, languages) -> str | None:
+    """Which prior a language code gets: None for English (the training prior is English's), the code's own
+    (ISO 639-1 or 639-3, a region or voice suffix ignored: "fr", "fra", "fr-fr") when ``languages`` has it,
+    else "universal" (also for no code, "und" and languages never heard)."""
+    from ..phonemes.g2p import ISO639_1_TO_3
+
+    base = (language or "").strip().lower().replace("_", "-").split("-")[0]
+    if base in ENGLISH:
+        return None
+    if base in languages:
+        return base
+    to_1 = {three: one for one, three in ISO639_1_TO_3.items()}
+    key = _PRIOR_ALIASES.get(base) or to_1.get(base)
+    return key if key in languages else "universal"
+
+
+def prior_bias(labels, language: str | None, weights: str | None = None, priors=None) -> np.ndarray | None:
+    """Per phone class, what free decoding adds to the log-probs in ``language``: ``scale`` x log(target prior /
+    training prior), shares floored (``config.PhonePriors``; ``priors`` instead of the config's); silence
+    unchanged. None when there are no priors, the scale is 0 or the language is English."""
+    pr = load_config(weights).priors if priors is None else priors
+    if pr is None or pr.scale <= 0:
+        return None
+    key = prior_language(language, pr.languages)
+    if key is None:
+        return None
+    target = pr.universal if key == "universal" else pr.languages[key]
+    out = np.zeros(len(labels), dtype=np.float32)
+    for k, lab in enumerate(labels):
+        if lab in pr.train:
+            out[k] = pr.scale * (np.log(target.get(lab, 0.0) + pr.floor) - np.log(pr.train[lab] + pr.floor))
+    out[[k for k, lab in enumerate(labels) if lab == SIL]] = 0.0
+    return out
+
+
 def decode_posteriors(post: FramePosteriors, duration: float | None = None, *, min_frames: int | None = None,
                       switch_penalty: float | None = None, viseme_weight: float | None = None,
                       closure_bias: float | None = None, weights: str | None = None, recognizer: str = "model",
-                      language: str = "eng") -> PhoneTrack:
+                      language: str = "eng", use_prior: bool = True, priors=None) -> PhoneTrack:
     """Timed phones from the model's posteriors: duration-aware Viterbi (``phonemes.align.decode``).
 
-    Settings left as None come from the model config of ``weights`` (``config.load_config``)."""
+    Settings left as None come from the model config of ``weights`` (``config.load_config``). In a language other
+    than English (``use_prior``) the phone log-probs first get that language's prior (``prior_bias``; ``priors``:
+    a ``config.PhonePriors`` instead of the config's)."""
     from dataclasses import replace
 
     from ..phonemes import align
@@ -247,7 +291,13 @@ def decode_posteriors(post: FramePosteriors, duration: float | None = None, *, m
     switch_penalty = d.switch_penalty if switch_penalty is None else switch_penalty
     viseme_weight = d.viseme_weight if viseme_weight is None else viseme_weight
     closure_bias = d.closure_bias if closure_bias is None else closure_bias
-    fused = replace(post, log_probs=fuse_visemes(post, viseme_weight, closure_bias))
+    lp = fuse_visemes(post, viseme_weight, closure_bias)
+    bias = prior_bias(post.labels, language, weights, priors) if use_prior else None
+    if bias is not None:
+        lp = lp + bias[None, :]
+        m = lp.max(1, keepdims=True)
+        lp = (lp - (m + np.log(np.exp(lp - m).sum(1, keepdims=True)))).astype(np.float32)
+    fused = replace(post, log_probs=lp)
     return align.decode(fused, min_frames=min_frames, switch_penalty=switch_penalty, duration=duration,
                         recognizer=recognizer, language=language)
 
@@ -286,4 +336,5 @@ def weights_status(weights: str | None = None) -> tuple[bool, str]:
 
 
 __all__ = ["DEFAULT_WEIGHTS", "load_model", "run_network", "features", "posteriors", "window_posteriors", "fuse_visemes",
+           "prior_language", "prior_bias",
            "decode_posteriors", "calibrate_confidences", "weights_status"]
