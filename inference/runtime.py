@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
+from functools import lru_cache
 import time
 
 import numpy as np
@@ -227,6 +228,11 @@ def fuse_visemes(post: FramePosteriors, weight: float = 0.0, closure_bias: float
         x = (1.0 - weight) * lp + weight * post.viseme_log_probs[:, idx]
     if closure_bias:
         x[:, idx == VISEMES.index("A")] += closure_bias  # a closed-lips prior: M/B/P are short and easy to miss
+    return _log_normalise(x)
+
+
+def _log_normalise(x: np.ndarray) -> np.ndarray:
+    """Rows of log-scores -> log-probabilities (float32)."""
     m = x.max(1, keepdims=True)
     return (x - (m + np.log(np.exp(x - m).sum(1, keepdims=True)))).astype(np.float32)
 
@@ -238,19 +244,23 @@ _PRIOR_ALIASES = {"zho": "zh", "chi": "zh", "srp": "sh", "hrv": "sh", "bos": "sh
 ENGLISH = ("en", "eng")
 
 
+@lru_cache(maxsize=1)
+def _iso639_3_to_1() -> dict:
+    from ..phonemes.g2p import ISO639_1_TO_3
+
+    return {three: one for one, three in ISO639_1_TO_3.items()}
+
+
 def prior_language(language: str | None, languages) -> str | None:
     """Which prior a language code gets: None for English (the training prior is English's), the code's own
     (ISO 639-1 or 639-3, a region or voice suffix ignored: "fr", "fra", "fr-fr") when ``languages`` has it,
     else "universal" (also for no code, "und" and languages never heard)."""
-    from ..phonemes.g2p import ISO639_1_TO_3
-
     base = (language or "").strip().lower().replace("_", "-").split("-")[0]
     if base in ENGLISH:
         return None
     if base in languages:
         return base
-    to_1 = {three: one for one, three in ISO639_1_TO_3.items()}
-    key = _PRIOR_ALIASES.get(base) or to_1.get(base)
+    key = _PRIOR_ALIASES.get(base) or _iso639_3_to_1().get(base)
     return key if key in languages else "universal"
 
 
@@ -294,9 +304,7 @@ def decode_posteriors(post: FramePosteriors, duration: float | None = None, *, m
     lp = fuse_visemes(post, viseme_weight, closure_bias)
     bias = prior_bias(post.labels, language, weights, priors) if use_prior else None
     if bias is not None:
-        lp = lp + bias[None, :]
-        m = lp.max(1, keepdims=True)
-        lp = (lp - (m + np.log(np.exp(lp - m).sum(1, keepdims=True)))).astype(np.float32)
+        lp = _log_normalise(lp + bias[None, :])
     fused = replace(post, log_probs=lp)
     return align.decode(fused, min_frames=min_frames, switch_penalty=switch_penalty, duration=duration,
                         recognizer=recognizer, language=language)
