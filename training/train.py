@@ -18,6 +18,7 @@ import json
 import math
 import os
 import time
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -25,7 +26,7 @@ import torch.nn.functional as Fn
 
 from ..phonemes.visemes import CONTROLS, VISEME_TO_CLASS, VISEMES, VISUAL_CLASSES
 from .data import DEFAULT_CACHE, DEFAULT_DATA, load_split, read_audio
-from ..inference.features import log_mel
+from ..inference.features import FMAX, FMIN, N_MELS, hz_to_mel, log_mel, mel_to_hz
 from ..inference.classes import PHONE_CLASSES
 from ..inference.config import WEIGHTS_DIR
 from .labels import IGNORE, frame_labels
@@ -92,6 +93,51 @@ def spec_augment(feats: torch.Tensor, rng: np.random.Generator):
             t0 = int(rng.integers(0, max(T - w, 1)))
             feats[b, t0: t0 + w, :] = lo
         feats[b] += float(rng.normal(0, 0.5))  # level offset in the log domain
+    return feats
+
+
+@lru_cache(maxsize=1)
+def _band_hz() -> np.ndarray:
+    """Centre frequency (Hz) of each log-mel band."""
+    edges = mel_to_hz(np.linspace(hz_to_mel(FMIN), hz_to_mel(FMAX), N_MELS + 2))
+    return edges[1:-1].astype(np.float64)
+
+
+def channel_curve(rng: np.random.Generator, cutoff=(700.0, 4000.0), slope=(8.0, 40.0), tilt=(-6.0, 3.0),
+                  bumps: int = 2) -> np.ndarray:
+    """A random recording channel as a gain per log-mel band (natural-log power units, added to the features):
+    a low-pass (``cutoff`` Hz, log-uniform; ``slope`` dB per octave above it), a spectral tilt (dB per octave
+    about 1 kHz) and ``bumps`` resonances (+-6 dB, a third of an octave to an octave wide). Old field tape,
+    a cheap or far microphone, a muffled lavalier: voices the studio recordings the model learns from never
+    sound like."""
+    f = _band_hz()
+    octs = np.log2(f / 1000.0)
+    fc = float(np.exp(rng.uniform(np.log(cutoff[0]), np.log(cutoff[1]))))
+    db = -rng.uniform(*slope) * np.clip(np.log2(f / fc), 0.0, None)
+    db += rng.uniform(*tilt) * octs
+    for _ in range(bumps):
+        c, w = rng.uniform(-2.5, 2.5), rng.uniform(0.33, 1.0)
+        db += rng.uniform(-6.0, 6.0) * np.exp(-0.5 * ((octs - c) / w) ** 2)
+    return db * (np.log(10.0) / 10.0)
+
+
+def channel_augment(feats: torch.Tensor, rng: np.random.Generator, p: float = 0.3,
+                    floor_db=(30.0, 60.0)) -> torch.Tensor:
+    """With probability ``p`` per utterance of the batch, play it through a random channel (``channel_curve``)
+    and, half the time, over a flat noise floor ``floor_db`` below its loudest band (tape hiss, room tone):
+    the muffled high bands then sit at the floor as they do on such recordings. Log-mel in, log-mel out."""
+    if p <= 0:
+        return feats
+    B = feats.shape[0]
+    for b in range(B):
+        if rng.random() >= p:
+            continue
+        g = torch.from_numpy(channel_curve(rng)).to(feats.dtype)
+        x = feats[b] + g[None, :]
+        if rng.random() < 0.5:
+            floor = float(feats[b].max()) - rng.uniform(*floor_db) * (np.log(10.0) / 10.0)
+            x = torch.logaddexp(x, torch.full_like(x, floor))
+        feats[b] = x
     return feats
 
 
@@ -177,7 +223,8 @@ def pseudo_label(model, src: "Source", threshold: float = 0.9) -> float:
 def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, steps=2000, pseudo_steps=400,
           batch=24, crop=400, lr=2e-3, seed=1234, threads=2, hidden=144, channels=192, eval_every=500,
           dev_limit=None, prepare_limit=None, log_file=None, init=None, warmup=100, lip_boost=1.0, aug2=False,
-          synth_more=0.0, pseudo_threshold=0.9, multi=0.0, multi_per_lang=200, fest=0.0, fest_per_voice=200):
+          synth_more=0.0, pseudo_threshold=0.9, multi=0.0, multi_per_lang=200, fest=0.0, fest_per_voice=200,
+          channel=0.0):
     """Train from scratch, or (``init``) continue from saved weights (same architecture, normalisation kept).
 
     ``lip_boost`` multiplies the loss weight of the lip visemes (A closed, G lip-to-teeth) and of their phones
@@ -185,7 +232,8 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
     (a sampling share, 0 = off) adds the espeak-ng / Piper / festival voices (``prepare.prepare_synth_more``);
     ``multi`` (a sampling share) the multilingual espeak-ng set (``prepare.prepare_synth_multi``, ``multi_per_lang``
     utterances per language); ``fest`` (a sampling share) festival's recorded voices of other languages
-    (``prepare.prepare_synth_festival``, ``fest_per_voice`` utterances each). Weights trained for fewer phone
+    (``prepare.prepare_synth_festival``, ``fest_per_voice`` utterances each); ``channel`` the share of crops
+    played through a random recording channel (``channel_augment``). Weights trained for fewer phone
     classes are warm-started with their head grown (``grow_phone_head``)."""
     from .prepare import prepare, prepare_aug2, prepare_synth_festival, prepare_synth_more, prepare_synth_multi
 
@@ -208,7 +256,7 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
         f"hidden={hidden} channels={channels} threads={threads} cache={cache_dir} init={init} warmup={warmup} "
         f"lip_boost={lip_boost} aug2={aug2} synth_more={synth_more} pseudo_threshold={pseudo_threshold} "
         f"multi={multi} multi_per_lang={multi_per_lang}"
-        + (f" fest={fest} fest_per_voice={fest_per_voice}" if fest else ""))
+        + (f" fest={fest} fest_per_voice={fest_per_voice}" if fest else "") + (f" channel={channel}" if channel else ""))
     paths = prepare(cache_dir, data_dir, limit=prepare_limit, log=log)
     sources = [Source(paths["speechocean762"], "speechocean762"), Source(paths["cathy"], "cathy"),
                Source(paths["synth"], "synth")]
@@ -292,7 +340,7 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
         for g in opt.param_groups:
             g["lr"] = lr_at(i)
         feats, phone, vis, ctl, cmask = make_batch(sources, weights, rng, batch, crop)
-        feats = spec_augment(feats, rng)
+        feats = spec_augment(channel_augment(feats, rng, channel), rng)
         lp, lv, lc = losses(model, feats, phone, vis, ctl, cmask, vw, phone_weight=pw)
         loss = lp + lv + 4.0 * lc
         opt.zero_grad()
@@ -401,6 +449,9 @@ def main(argv=None):
                     help="sampling share of festival's recorded voices of other languages (0 = not used; "
                          "prepare.prepare_synth_festival)")
     ap.add_argument("--fest-per-voice", type=int, default=200, help="utterances per voice of that set")
+    ap.add_argument("--channel", type=float, default=0.0,
+                    help="share of training crops played through a random recording channel (low-pass, tilt, "
+                         "resonances, a noise floor: channel_augment; 0 = off)")
     a = ap.parse_args(argv)
     if a.init and os.path.abspath(a.init) == os.path.abspath(os.path.join(a.out, "visemenet.pt")):
         ap.error("--init must not be the file this run writes (--out/visemenet.pt); copy it elsewhere first")
@@ -409,7 +460,7 @@ def main(argv=None):
               a.channels, a.eval_every, a.dev_limit, a.prepare_limit, init=a.init, warmup=a.warmup,
               lip_boost=a.lip_boost, aug2=a.aug2, synth_more=a.synth_more,
               pseudo_threshold=a.pseudo_threshold, multi=a.multi, multi_per_lang=a.multi_per_lang,
-              fest=a.fest, fest_per_voice=a.fest_per_voice)
+              fest=a.fest, fest_per_voice=a.fest_per_voice, channel=a.channel)
     except ValueError as exc:  # --init weights that cannot be warm-started: one line, no traceback
         ap.error(f"--init {a.init}: {exc}" if a.init and not str(exc).startswith("--init") else str(exc))
 

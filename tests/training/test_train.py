@@ -84,3 +84,41 @@ def test_warm_start_second_augmented_copy_and_lip_boost(tmp_path):
     assert f1.shape != f2.shape or np.abs(f1 - f2).mean() > 0.1  # a different augmentation draw
     with pytest.raises(SystemExit):  # refusing to overwrite the file it starts from
         main(["--init", str(b_dir / "visemenet.pt"), "--out", str(b_dir)])
+
+
+def test_channel_augment_muffles_the_high_bands_and_keeps_the_rest():
+    import numpy as np
+
+    from lipsync.training.train import _band_hz, channel_augment, channel_curve
+
+    rng = np.random.default_rng(3)
+    hz = _band_hz()
+    assert hz.shape == (80,) and np.all(np.diff(hz) > 0) and 20 < hz[0] < 100 and 7000 < hz[-1] < 7600
+    # a curve: the low-pass wins far above the cut-off, whatever the tilt and resonances do
+    for _ in range(20):
+        g = channel_curve(rng, cutoff=(1000.0, 1000.0), slope=(24.0, 24.0), tilt=(0.0, 0.0), bumps=0)
+        assert g.shape == (80,) and np.all(g[hz <= 1000] == 0)
+        # 24 dB per octave, in natural-log power: 2 octaves above 1 kHz = -48 dB
+        k = int(np.argmin(np.abs(hz - 4000)))
+        assert g[k] == pytest.approx(-48 * np.log(10) / 10 * np.log2(hz[k] / 1000) / 2, rel=1e-6)
+    feats = torch.full((12, 50, 80), -2.0)
+    feats[:, :, :20] = 3.0  # loud low bands
+    feats[:, 1::2] -= 10.0  # every other frame much quieter
+    same = channel_augment(feats.clone(), rng, p=0.0)
+    assert torch.equal(same, feats)
+    out = channel_augment(feats.clone(), np.random.default_rng(0), p=1.0)
+    assert out.shape == feats.shape and torch.isfinite(out).all()
+    floored = 0
+    for b in range(12):
+        d = out[b] - feats[b]
+        assert not torch.equal(out[b], feats[b])
+        # the top bands lost more than the bottom ones (low-pass)
+        assert float(d[0, -5:].mean()) < float(d[0, :5].mean())
+        if torch.allclose(d, d[:1].expand_as(d), atol=1e-5):
+            continue  # a channel alone: every frame gets the same gain
+        # a noise floor: lifts the quiet frames more than the loud ones, and sits 30-60 dB under the loudest band
+        floored += 1
+        assert float((d[1::2] - d[0::2]).min()) >= -1e-5
+        lo = float(out[b].min())
+        assert float(feats[b].max()) - 60 * np.log(10) / 10 - 1e-4 <= lo
+    assert 2 <= floored <= 10  # about half of them
