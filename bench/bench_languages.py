@@ -2,11 +2,12 @@
 only, never trained on).
 
     .venv/bin/python bench/bench_languages.py [--data ../shared/data/voxangeles_dev] [--langs fub aka ...]
-        [--weights inference/weights/visemenet.pt] [--limit 0]
+        [--weights inference/weights/visemenet.pt] [--limit 0] [--language und] [--pipeline]
 
 Systems, on the shipped model's posteriors:
 - ``audio``: audio only (free decoding, as with no script; told ``--language``, default "und": the universal phone
-  prior of ``training.priors``);
+  prior of ``training.priors``); with ``--pipeline`` through ``lipsync.pipeline.analyze`` instead (adds the
+  voice-activity detection that rests the mouth where no speech is heard);
 - ``ipa``: the word's IPA given as phones (the phone rows' labels, no times; ``ModelRecognizer.align_words``,
   what a script becomes after the G2P), aligned by the model.
 Measures (``training.metrics``): 5-class accuracy within one film frame (24 fps) (``acc5±1f``), its balanced
@@ -50,6 +51,9 @@ def main(argv=None):
     ap.add_argument("--language", default="und",
                     help="language code free decoding is told (default und: unknown, the universal phone prior; "
                          "eng: the training prior, as before v1.5)")
+    ap.add_argument("--pipeline", action="store_true",
+                    help="audio only through the whole pipeline (lipsync.pipeline.analyze, no words stage): also "
+                         "voice-activity detection, which rests the mouth where it hears no speech")
     args = ap.parse_args(argv)
 
     import torch
@@ -60,6 +64,7 @@ def main(argv=None):
     from lipsync.phonemes.recognizers.model import ModelRecognizer
     from lipsync.phonemes.types import SIL
     from lipsync.training.metrics import Tally
+    from lipsync import pipeline
 
     rec = ModelRecognizer(weights=args.weights)
     langs = args.langs or sorted(d for d in os.listdir(args.data) if os.path.isdir(os.path.join(args.data, d)))
@@ -77,7 +82,10 @@ def main(argv=None):
             ref = read_rows(os.path.join(d, uid + ".phones.tsv"))
             audio = load_audio(os.path.join(d, uid + ".opus"))
             post = rec.posteriors(audio)
-            hyp = {"audio": rec.recognize_posteriors(post, None, language=args.language, duration=audio.duration)}
+            if args.pipeline:
+                hyp = {"audio": pipeline.analyze(audio, recognizer=rec, language=args.language, words=False).phones}
+            else:
+                hyp = {"audio": rec.recognize_posteriors(post, None, language=args.language, duration=audio.duration)}
             phones = [normalize(p) for _s, _e, p in ref if normalize(p) != SIL]
             hyp["ipa"] = rec.align_words(post, [(uid, phones)], "und", audio.duration)
             for s in systems:
