@@ -111,6 +111,8 @@ def main(argv=None):
                          "expected calibration error, raw and calibrated")
     ap.add_argument("--no-write", action="store_true", help="print the fit, leave the model config as it is")
     args = ap.parse_args(argv)
+    if args.n < 1 or args.dev < 0 or args.prior < 0:
+        ap.error("--n must be at least 1, --dev and --prior at least 0")
     import torch
 
     torch.set_num_threads(1)

@@ -453,6 +453,8 @@ def main(argv=None):
                     help="share of training crops played through a random recording channel (low-pass, tilt, "
                          "resonances, a noise floor: channel_augment; 0 = off)")
     a = ap.parse_args(argv)
+    if not 0.0 <= a.channel <= 1.0:
+        ap.error(f"--channel is a share of the crops, 0 to 1 (got {a.channel})")
     if a.init and os.path.abspath(a.init) == os.path.abspath(os.path.join(a.out, "visemenet.pt")):
         ap.error("--init must not be the file this run writes (--out/visemenet.pt); copy it elsewhere first")
     try:
