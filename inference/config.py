@@ -5,7 +5,8 @@ card. The config holds what was tuned for those weights on train data, so a new 
 replaces files and edits no code:
 
 - ``decode``: free-decoding settings (minimum phone length, switch penalty, viseme-head
-  weight, closed-lips bias), written by ``python -m lipsync.training.tune_decode --write``;
+  weight, closed-lips bias, mouth-class pooling; a config without ``class_pool`` pools
+  nothing), written by ``python -m lipsync.training.tune_decode --write``;
 - ``fusion``: how the ``fused`` recogniser combines the model's boundary times with
   pocketsphinx's (weight, offset, largest gap averaged);
 - ``calibration``: the monotone curve from raw phone confidence to P(mouth shape right),
@@ -39,6 +40,7 @@ class DecodeSettings:
     switch_penalty: float
     viseme_weight: float
     closure_bias: float
+    class_pool: float = 0.0  # weight of each mouth class's total probability in a phone's score (0 = off)
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def load_config(weights: str | None = None) -> ModelConfig:
         try:
             d, f = raw["decode"], raw["fusion"]
             decode = DecodeSettings(int(d["min_frames"]), float(d["switch_penalty"]), float(d["viseme_weight"]),
-                                    float(d["closure_bias"]))
+                                    float(d["closure_bias"]), float(d.get("class_pool", 0.0)))
             fusion = FusionSettings(float(f["weight"]), float(f["offset"]), float(f["max_gap"]))
             cal = raw.get("calibration")
             calibration = None if not cal else Calibration(

@@ -231,6 +231,31 @@ def fuse_visemes(post: FramePosteriors, weight: float = 0.0, closure_bias: float
     return _log_normalise(x)
 
 
+def pool_classes(log_probs: np.ndarray, labels, weight: float) -> np.ndarray:
+    """Phone log-probs with each phone's mouth class's total probability mixed in:
+    (1-w) log p(phone) + w log p(class of phone), renormalised (``weight`` w in 0..1, 0 = unchanged).
+
+    Free decoding picks the likeliest path of phones, but the animation shows a mouth class (closed, lip-to-teeth,
+    rounded, open, narrow: ``visemes.VISEME_TO_CLASS``; silence rests the mouth, with the narrow ones). Where the
+    model hesitates between phones of one class (n / ŋ / t, all narrow) and a single phone of another (m),
+    the single phone wins the phone vote though the class is less likely; pooling lets the class's whole mass
+    count, so the decoder errs less on what is seen, while the phone inside the class still follows its own
+    probability."""
+    lp = np.asarray(log_probs, dtype=np.float32)
+    if weight <= 0:
+        return lp
+    from ..phonemes.visemes import VISEME_TO_CLASS, viseme_for_phone
+
+    keys = [VISEME_TO_CLASS[viseme_for_phone(p)] for p in labels]
+    groups = sorted(set(keys))
+    gi = np.array([groups.index(k) for k in keys])
+    m = lp.max(1, keepdims=True)
+    p = np.exp(lp - m)
+    mass = np.stack([p[:, gi == g].sum(1) for g in range(len(groups))], axis=1)
+    log_mass = np.log(np.maximum(mass, 1e-30)) + m
+    return _log_normalise((1.0 - weight) * lp + weight * log_mass[:, gi])
+
+
 def _log_normalise(x: np.ndarray) -> np.ndarray:
     """Rows of log-scores -> log-probabilities (float32)."""
     m = x.max(1, keepdims=True)
@@ -285,13 +310,16 @@ def prior_bias(labels, language: str | None, weights: str | None = None, priors=
 
 def decode_posteriors(post: FramePosteriors, duration: float | None = None, *, min_frames: int | None = None,
                       switch_penalty: float | None = None, viseme_weight: float | None = None,
-                      closure_bias: float | None = None, weights: str | None = None, recognizer: str = "model",
-                      language: str = "eng", use_prior: bool = True, priors=None) -> PhoneTrack:
+                      closure_bias: float | None = None, class_pool: float | None = None, weights: str | None = None,
+                      recognizer: str = "model", language: str = "eng", use_prior: bool = True,
+                      priors=None) -> PhoneTrack:
     """Timed phones from the model's posteriors: duration-aware Viterbi (``phonemes.align.decode``).
 
     Settings left as None come from the model config of ``weights`` (``config.load_config``). In a language other
     than English (``use_prior``) the phone log-probs first get that language's prior (``prior_bias``; ``priors``:
-    a ``config.PhonePriors`` instead of the config's)."""
+    a ``config.PhonePriors`` instead of the config's). The path is chosen with each mouth class's total
+    probability mixed in (``pool_classes``, weight ``class_pool``); the phones' confidences come from the
+    unpooled log-probs."""
     from dataclasses import replace
 
     from ..phonemes import align
@@ -301,13 +329,15 @@ def decode_posteriors(post: FramePosteriors, duration: float | None = None, *, m
     switch_penalty = d.switch_penalty if switch_penalty is None else switch_penalty
     viseme_weight = d.viseme_weight if viseme_weight is None else viseme_weight
     closure_bias = d.closure_bias if closure_bias is None else closure_bias
+    class_pool = d.class_pool if class_pool is None else class_pool
     lp = fuse_visemes(post, viseme_weight, closure_bias)
     bias = prior_bias(post.labels, language, weights, priors) if use_prior else None
     if bias is not None:
         lp = _log_normalise(lp + bias[None, :])
     fused = replace(post, log_probs=lp)
+    path = pool_classes(lp, post.labels, class_pool) if class_pool > 0 else None
     return align.decode(fused, min_frames=min_frames, switch_penalty=switch_penalty, duration=duration,
-                        recognizer=recognizer, language=language)
+                        recognizer=recognizer, language=language, path_log_probs=path)
 
 
 def calibrate_confidences(track: PhoneTrack, mode: str, weights: str | None = None) -> PhoneTrack:
@@ -344,5 +374,5 @@ def weights_status(weights: str | None = None) -> tuple[bool, str]:
 
 
 __all__ = ["DEFAULT_WEIGHTS", "load_model", "run_network", "features", "posteriors", "window_posteriors", "fuse_visemes",
-           "prior_language", "prior_bias",
+           "pool_classes", "prior_language", "prior_bias",
            "decode_posteriors", "calibrate_confidences", "weights_status"]

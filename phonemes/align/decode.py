@@ -99,13 +99,16 @@ def decode(
     duration: float | None = None,
     recognizer: str = "",
     language: str = "eng",
+    path_log_probs: np.ndarray | None = None,
 ) -> PhoneTrack:
     """Duration-aware Viterbi free decoding of ``post`` into timed phones.
 
     Every segment lasts at least ``min_frames`` frames (shortened for clips
     shorter than that), a change of phone costs ``switch_penalty`` (log
     score), so there is no single-frame flicker. Confidence per phone: its
-    mean posterior blended with how often it is the best label.
+    mean posterior blended with how often it is the best label, always from
+    ``post.log_probs``; ``path_log_probs`` (same shape), when given, are the
+    scores the path is chosen on instead (e.g. with mouth classes pooled).
     """
     lp = np.asarray(post.log_probs, dtype=np.float32)
     T, K = lp.shape if lp.ndim == 2 else (0, 0)
@@ -122,7 +125,10 @@ def decode(
     mk = np.full(K, m, dtype=np.int64)
     if silence_min_frames is not None:
         mk[[i for i, n in enumerate(names) if n == SIL]] = max(1, min(int(silence_min_frames), T))
-    labels_path = _decode_path(lp, mk, float(switch_penalty))
+    if path_log_probs is not None and np.shape(path_log_probs) != lp.shape:
+        raise AlignmentError(f"path_log_probs must be {list(lp.shape)}, got {list(np.shape(path_log_probs))}")
+    scores = lp if path_log_probs is None else np.asarray(path_log_probs, dtype=np.float32)
+    labels_path = _decode_path(scores, mk, float(switch_penalty))
 
     change = np.flatnonzero(np.diff(labels_path)) + 1
     starts = np.concatenate([[0], change])
