@@ -125,5 +125,25 @@ def festival_jobs(voices: dict, per_voice: int = 150, seed: int = 0, words_for=w
     return jobs
 
 
-__all__ = ["LANGS", "ESPEAK_VOICE", "HELD_OUT", "TRAIN_LANGS", "VARIANTS", "word_list", "make_texts", "multi_jobs",
-           "festival_jobs"]
+TUNE_SEED = 4242  # the tuning scripts' draw of held-out speech (bench_synth_languages checks with another)
+
+
+def heldout_speech(n: int = 60, seed: int = TUNE_SEED, langs=HELD_OUT):
+    """Yield (language, Audio, reference phone rows) for ``n`` espeak-ng utterances of each held-out language
+    (never trained on), made like the training set's, spoken by the bundled libespeak-ng: the tuning set of
+    ``training.priors --tune`` and ``training.tune_decode --heldout``."""
+    from ..phonemes.types import Audio
+    from .synth import espeak
+
+    espeak.use_bundled(True)
+    try:
+        for lang in langs:
+            for _kind, (text, voice, _uid) in multi_jobs([lang], per_lang=n, seed=seed):
+                x, ref = espeak.synthesize(text, voice.split(":", 1)[1])
+                yield lang, Audio(x, 16000), ref
+    finally:
+        espeak.use_bundled(False)
+
+
+__all__ = ["LANGS", "ESPEAK_VOICE", "HELD_OUT", "TRAIN_LANGS", "VARIANTS", "TUNE_SEED", "word_list", "make_texts",
+           "multi_jobs", "festival_jobs", "heldout_speech"]

@@ -29,6 +29,7 @@ import numpy as np
 
 from ..inference.classes import PHONE_CLASSES
 from .data import DEFAULT_CACHE
+from .multilingual import TUNE_SEED
 
 # source name (as train.py logs it) -> cache file
 CACHES = {"speechocean762": "so762_train", "cathy": "cathy_train", "synth": "synth_flite",
@@ -39,7 +40,6 @@ DEFAULT_MIX = {"speechocean762": 0.2023, "cathy": 0.0867, "synth": 0.1156, "spee
                "cathy_aug2": 0.0578, "synth_more": 0.102, "synth_multi": 0.17, "synth_fest": 0.15}
 FLOOR = 1e-3
 SCALES = (0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
-TUNE_SEED = 4242
 
 
 def _load(cache_dir: str, name: str):
@@ -112,28 +112,18 @@ def tune(priors: dict, weights: str | None, n: int = 60, scales=SCALES, log=prin
     from ..inference import runtime
     from ..inference.config import PhonePriors
     from ..phonemes.recognizers.model import ModelRecognizer
-    from ..phonemes.types import Audio
     from . import multilingual as M
     from .metrics import Tally
-    from .synth import espeak
 
     torch.set_num_threads(1)
     rec = ModelRecognizer(weights=weights)
     tallies = {s: Tally() for s in scales}
-    espeak.use_bundled(True)
-    try:
-        for lang in M.HELD_OUT:
-            for _kind, (text, voice, _uid) in M.multi_jobs([lang], per_lang=n, seed=TUNE_SEED):
-                x, ref = espeak.synthesize(text, voice.split(":", 1)[1])
-                audio = Audio(x, 16000)
-                post = rec.posteriors(audio)
-                for s in scales:
-                    pp = PhonePriors(priors["train"], priors["universal"], priors["languages"], s, FLOOR)
-                    hyp = runtime.decode_posteriors(post, audio.duration, weights=weights, language="und",
-                                                    priors=pp)
-                    tallies[s].add(ref, [(p.start, p.end, p.phone) for p in hyp.phones], audio.duration)
-    finally:
-        espeak.use_bundled(False)
+    for _lang, audio, ref in M.heldout_speech(n, TUNE_SEED):
+        post = rec.posteriors(audio)
+        for s in scales:
+            pp = PhonePriors(priors["train"], priors["universal"], priors["languages"], s, FLOOR)
+            hyp = runtime.decode_posteriors(post, audio.duration, weights=weights, language="und", priors=pp)
+            tallies[s].add(ref, [(p.start, p.end, p.phone) for p in hyp.phones], audio.duration)
     out = {s: t.summary()["acc5_tol"] for s, t in tallies.items()}
     for s, v in out.items():
         log(f"scale {s}: held-out synthetic audio-only acc5 ±1f {v:.4f}")

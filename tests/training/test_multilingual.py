@@ -108,6 +108,20 @@ def test_espeak_speaks_french_with_its_own_vowels_and_a_given_rate():
     assert {"y", "ʁ", "m", "p"} <= classes
 
 
+def test_heldout_speech_speaks_each_held_out_language_with_exact_phones():
+    pytest.importorskip("wordfreq", reason="optional: wordfreq is a training extra (tools/setup_train.sh)")
+    from lipsync.training.synth import espeak
+
+    got = list(M.heldout_speech(1, langs=("hu", "he")))
+    assert [lang for lang, _a, _r in got] == ["hu", "he"]
+    for _lang, audio, ref in got:
+        assert audio.sample_rate == 16000 and audio.duration > 0.2
+        assert ref and all(s < e for s, e, _p in ref) and ref[-1][1] <= audio.duration + 0.05
+    assert not espeak._state.get("bundled", False)  # the system engine is back for whoever synthesises next
+    again = list(M.heldout_speech(1, langs=("hu",)))
+    assert [p for _s, _e, p in again[0][2]] == [p for _s, _e, p in got[0][2]]  # the same draw every time
+
+
 def test_grown_head_keeps_the_old_outputs():
     torch = pytest.importorskip("torch")
     from lipsync.inference.model import VisemeNet
