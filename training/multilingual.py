@@ -40,6 +40,16 @@ ESPEAK_VOICE = {lang: _VOICE_OVERRIDES.get(lang) or ISO639_3_TO_ESPEAK[ISO639_1_
 HELD_OUT = ("hu", "lv", "ta", "he")
 TRAIN_LANGS = tuple(sorted(k for k in ESPEAK_VOICE if k not in HELD_OUT))
 
+# More languages espeak-ng speaks that wordfreq has no list for: their words come from the CLDR names (languages,
+# territories, scripts, currencies, months, days) that ``babel`` ships for each locale (``cldr_words``). Caucasus,
+# South Asian, Turkic, Celtic, Ethiopic, Bantu, Andean ... so more of the world's phones are heard in training.
+# Not Scottish Gaelic or Malayalam (voxangeles_dev languages), nor the held-out ones.
+EXTRA_LANGS = ("af", "am", "as", "az", "ba", "be", "cy", "eo", "et", "eu", "ga", "gu", "hy", "ka", "kk", "kn", "ky",
+               "lb", "mi", "mr", "mt", "my", "ne", "om", "or", "pa", "qu", "sd", "si", "sq", "sw", "te", "th", "tk",
+               "tt", "ug", "uz", "yue")
+# Cantonese has no two-letter code: espeak-ng's voice is "yue"
+EXTRA_VOICE = {lang: "yue" if lang == "yue" else ISO639_3_TO_ESPEAK[ISO639_1_TO_3[lang]] for lang in EXTRA_LANGS}
+
 # espeak-ng voice variants (``lang+variant``): sexes, pitches and both synthesisers
 VARIANTS = ("", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5", "klatt", "klatt2",
             "klatt4", "Andrea", "Alex", "belinda", "benjamin", "david", "linda", "max", "michel")
@@ -70,6 +80,40 @@ def word_list(lang: str, n: int = TOP_WORDS) -> list[str]:
     return words[:n]
 
 
+def cldr_words(lang: str, n: int = TOP_WORDS) -> list[str]:
+    """Up to ``n`` distinct words of the CLDR display names of locale ``lang`` (``babel``, a training extra:
+    ``tools/setup_train.sh``): the names of languages, territories, scripts and currencies, months and days, in
+    the language's own script and spelling, lower-cased, split at spaces and punctuation."""
+    import re
+
+    from babel import Locale
+
+    loc = Locale.parse(lang)
+    names = []
+    for table in (loc.languages, loc.territories, loc.scripts, loc.currencies):
+        names += [v for _k, v in sorted(table.items())]
+    names += list(loc.months["format"]["wide"].values()) + list(loc.days["format"]["wide"].values())
+    words, seen = [], set()
+    for name in names:
+        for w in re.split(r"[\s()\[\],.;:/'’\"«»“”–-]+", name):
+            w = w.lower()
+            if w and w not in seen and _usable(w):
+                seen.add(w)
+                words.append(w)
+    # keep the locale's own script: acronyms and Latin loans in a Han or Ethiopic list are not its sounds
+    scripts = [_script(w) for w in words]
+    main = max(set(scripts), key=scripts.count) if scripts else None
+    return [w for w, sc in zip(words, scripts) if sc == main][:n]
+
+
+def _script(word: str) -> str:
+    """The script of a word's first letter, as the first word of its Unicode name (LATIN, CJK, ETHIOPIC ...)."""
+    for ch in word:
+        if ch.isalpha():
+            return unicodedata.name(ch, "?").split()[0]
+    return "?"
+
+
 def make_texts(lang: str, n: int, seed: int = 0, words: list[str] | None = None) -> list[str]:
     """``n`` utterance texts in ``lang``: isolated words, short phrases and longer runs (some with commas)."""
     words = words if words is not None else word_list(lang)
@@ -92,23 +136,34 @@ def make_texts(lang: str, n: int, seed: int = 0, words: list[str] | None = None)
     return out
 
 
-def multi_jobs(langs=TRAIN_LANGS, per_lang: int = 200, seed: int = 0, words_for=word_list) -> list:
+def multi_jobs(langs=TRAIN_LANGS, per_lang: int = 200, seed: int = 0, words_for=word_list,
+               voices=ESPEAK_VOICE, prefix: str = "multi") -> list:
     """(kind, item) jobs for ``training.data.build_cache``: ``per_lang`` utterances per language, each with its
     own espeak-ng voice variant and speaking rate ("espeak:LANG+VARIANT@RATE"); ``words_for(lang)`` gives the
-    words to draw from (default: wordfreq's most frequent)."""
+    words to draw from (default: wordfreq's most frequent); ``voices``: language -> espeak-ng voice; ids
+    ``PREFIX_LANG_NNNNN``."""
     jobs = []
     for li, lang in enumerate(langs):
-        if lang not in ESPEAK_VOICE:
-            raise ValueError(f"no espeak-ng voice listed for {lang!r}; use one of {', '.join(sorted(ESPEAK_VOICE))}")
-        voice = ESPEAK_VOICE[lang]
+        if lang not in voices:
+            raise ValueError(f"no espeak-ng voice listed for {lang!r}; use one of {', '.join(sorted(voices))}")
+        voice = voices[lang]
         texts = make_texts(lang, per_lang, seed=seed + 1000 * li, words=words_for(lang))
         rng = np.random.default_rng(seed + 7 + 1000 * li)
         for i, text in enumerate(texts):
             var = VARIANTS[int(rng.integers(len(VARIANTS)))]
             v = f"{voice}+{var}" if var else voice
             v += f"@{int(rng.integers(RATE_RANGE[0], RATE_RANGE[1] + 1))}"
-            jobs.append(("synth", (text, f"espeak:{v}", f"multi_{lang}_{i:05d}")))
+            jobs.append(("synth", (text, f"espeak:{v}", f"{prefix}_{lang}_{i:05d}")))
     return jobs
+
+
+def extra_jobs(per_lang: int = 150, seed: int = 0, langs=EXTRA_LANGS, words_for=cldr_words) -> list:
+    """``multi_jobs`` for the languages wordfreq has no list for (``EXTRA_LANGS``), their words from CLDR names;
+    ids ``extra_LANG_NNNNN``. Held-out languages are refused."""
+    held = sorted(set(langs) & set(HELD_OUT))
+    if held:
+        raise ValueError(f"{', '.join(held)}: held-out languages are never trained on")
+    return multi_jobs(langs, per_lang, seed, words_for=words_for, voices=EXTRA_VOICE, prefix="extra")
 
 
 def festival_jobs(voices: dict, per_voice: int = 150, seed: int = 0, words_for=word_list) -> list:
@@ -145,5 +200,5 @@ def heldout_speech(n: int = 60, seed: int = TUNE_SEED, langs=HELD_OUT):
         espeak.use_bundled(False)
 
 
-__all__ = ["LANGS", "ESPEAK_VOICE", "HELD_OUT", "TRAIN_LANGS", "VARIANTS", "TUNE_SEED", "word_list", "make_texts",
-           "multi_jobs", "festival_jobs", "heldout_speech"]
+__all__ = ["LANGS", "ESPEAK_VOICE", "HELD_OUT", "TRAIN_LANGS", "EXTRA_LANGS", "EXTRA_VOICE", "VARIANTS", "TUNE_SEED",
+           "word_list", "cldr_words", "make_texts", "multi_jobs", "extra_jobs", "festival_jobs", "heldout_speech"]

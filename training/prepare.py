@@ -9,8 +9,9 @@ Sources (train splits only; dev splits and check-only corpora are never read her
   voices as background-speech noise for augmentation.
 ``prepare_aug2`` adds a second augmented copy of the real train utterances and
 ``prepare_synth_more`` a second synthetic set (espeak-ng, Piper, festival voices; needs
-``tools/setup_train.sh``) and ``prepare_synth_multi`` the multilingual one (espeak-ng in 36 languages,
-``training.multilingual``); ``train --aug2 / --synth-more / --multi`` build them when asked.
+``tools/setup_train.sh``), ``prepare_synth_multi`` the multilingual one (espeak-ng in 36 languages,
+``training.multilingual``) and ``prepare_synth_extra`` 38 more languages (words from CLDR names);
+``train --aug2 / --synth-more / --multi / --fest / --extra`` build them when asked.
 """
 from __future__ import annotations
 
@@ -119,6 +120,29 @@ def prepare_synth_multi(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_
         espeak.use_bundled(False)
     log(f"prepared the multilingual synthetic set in {time.time() - t0:.0f} s")
     return {"synth_multi": path}
+
+
+def prepare_synth_extra(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, per_lang: int = 150,
+                        workers: int = 2, limit: int | None = None, log=print) -> dict:
+    """More languages (``multilingual.EXTRA_LANGS``, words from CLDR names): espeak-ng (the bundled library)
+    speaking ``per_lang`` utterances of each; clean + 1 augmented copy. Needs ``babel`` (tools/setup_train.sh)."""
+    from . import multilingual
+
+    t0 = time.time()
+    _unl, babble, _cathy, _so = _train_sources(data_dir)
+    if limit:
+        per_lang = min(per_lang, limit)
+    from .synth import espeak
+
+    jobs = multilingual.extra_jobs(per_lang=per_lang, seed=500)
+    log(f"extra languages: {len(multilingual.EXTRA_LANGS)} x {per_lang} utterances ({', '.join(multilingual.EXTRA_LANGS)})")
+    espeak.use_bundled(True)  # forked workers inherit the switch
+    try:
+        path = build_cache(f"synth_extra_{per_lang}", jobs, 1, cache_dir, babble, workers, log)
+    finally:
+        espeak.use_bundled(False)
+    log(f"prepared the extra languages in {time.time() - t0:.0f} s")
+    return {"synth_extra": path}
 
 
 def prepare_synth_festival(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, per_voice: int = 200,

@@ -34,7 +34,7 @@ from .multilingual import TUNE_SEED
 # source name (as train.py logs it) -> cache file
 CACHES = {"speechocean762": "so762_train", "cathy": "cathy_train", "synth": "synth_flite",
           "speechocean762_aug2": "so762_train_aug2", "cathy_aug2": "cathy_train_aug2", "synth_more": "synth_more",
-          "synth_multi": "synth_multi_200", "synth_fest": "synth_fest_200"}
+          "synth_multi": "synth_multi_200", "synth_fest": "synth_fest_200", "synth_extra": "synth_extra_150"}
 # the shipped recipe's sampling weights (train.py's "source ...: sampling weight" lines of MODEL_CARD.md's run)
 DEFAULT_MIX = {"speechocean762": 0.2023, "cathy": 0.0867, "synth": 0.1156, "speechocean762_aug2": 0.1156,
                "cathy_aug2": 0.0578, "synth_more": 0.102, "synth_multi": 0.17, "synth_fest": 0.15}
@@ -58,11 +58,12 @@ def shares(phone: np.ndarray) -> np.ndarray:
 
 
 def language_of(uid: str) -> str | None:
-    """The language of a multilingual training utterance id ("multi_fr_00012", "fest_lp_00003")."""
+    """The language of a multilingual training utterance id ("multi_fr_00012", "extra_ka_00003",
+    "fest_lp_00003")."""
     from .synth.festival import LANG_VOICES
 
     parts = str(uid).split("_")
-    if parts[0] == "multi" and len(parts) >= 3:
+    if parts[0] in ("multi", "extra") and len(parts) >= 3:
         return parts[1]
     if parts[0] == "fest" and len(parts) >= 3 and parts[1] in LANG_VOICES:
         return LANG_VOICES[parts[1]][5]
@@ -82,7 +83,7 @@ def compute(cache_dir: str = DEFAULT_CACHE, mix: dict | None = None) -> dict:
         train += (w / total) * shares(ph)
         if name in ("speechocean762", "cathy"):
             english += shares(ph)
-        if name in ("synth_multi", "synth_fest"):
+        if name in ("synth_multi", "synth_fest", "synth_extra"):
             starts = z["starts"]
             ends = np.append(starts[1:], len(ph))
             for s, e, uid in zip(starts, ends, z["ids"]):

@@ -224,7 +224,7 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
           batch=24, crop=400, lr=2e-3, seed=1234, threads=2, hidden=144, channels=192, eval_every=500,
           dev_limit=None, prepare_limit=None, log_file=None, init=None, warmup=100, lip_boost=1.0, aug2=False,
           synth_more=0.0, pseudo_threshold=0.9, multi=0.0, multi_per_lang=200, fest=0.0, fest_per_voice=200,
-          channel=0.0):
+          channel=0.0, extra=0.0, extra_per_lang=150):
     """Train from scratch, or (``init``) continue from saved weights (same architecture, normalisation kept).
 
     ``lip_boost`` multiplies the loss weight of the lip visemes (A closed, G lip-to-teeth) and of their phones
@@ -232,10 +232,12 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
     (a sampling share, 0 = off) adds the espeak-ng / Piper / festival voices (``prepare.prepare_synth_more``);
     ``multi`` (a sampling share) the multilingual espeak-ng set (``prepare.prepare_synth_multi``, ``multi_per_lang``
     utterances per language); ``fest`` (a sampling share) festival's recorded voices of other languages
-    (``prepare.prepare_synth_festival``, ``fest_per_voice`` utterances each); ``channel`` the share of crops
+    (``prepare.prepare_synth_festival``, ``fest_per_voice`` utterances each); ``extra`` (a sampling share) espeak-ng
+    in 38 more languages (``prepare.prepare_synth_extra``, ``extra_per_lang`` each); ``channel`` the share of crops
     played through a random recording channel (``channel_augment``). Weights trained for fewer phone
     classes are warm-started with their head grown (``grow_phone_head``)."""
-    from .prepare import prepare, prepare_aug2, prepare_synth_festival, prepare_synth_more, prepare_synth_multi
+    from .prepare import (prepare, prepare_aug2, prepare_synth_extra, prepare_synth_festival, prepare_synth_more,
+                          prepare_synth_multi)
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -256,7 +258,8 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
         f"hidden={hidden} channels={channels} threads={threads} cache={cache_dir} init={init} warmup={warmup} "
         f"lip_boost={lip_boost} aug2={aug2} synth_more={synth_more} pseudo_threshold={pseudo_threshold} "
         f"multi={multi} multi_per_lang={multi_per_lang}"
-        + (f" fest={fest} fest_per_voice={fest_per_voice}" if fest else "") + (f" channel={channel}" if channel else ""))
+        + (f" fest={fest} fest_per_voice={fest_per_voice}" if fest else "") + (f" channel={channel}" if channel else "")
+        + (f" extra={extra} extra_per_lang={extra_per_lang}" if extra else ""))
     paths = prepare(cache_dir, data_dir, limit=prepare_limit, log=log)
     sources = [Source(paths["speechocean762"], "speechocean762"), Source(paths["cathy"], "cathy"),
                Source(paths["synth"], "synth")]
@@ -280,6 +283,10 @@ def train(cache_dir=DEFAULT_CACHE, data_dir=DEFAULT_DATA, out_dir=WEIGHTS_DIR, s
                                             log=log))
         sources.append(Source(paths["synth_fest"], "synth_fest"))
         weights = np.concatenate([weights * (1.0 - fest), [fest]])
+    if extra > 0:
+        paths.update(prepare_synth_extra(cache_dir, data_dir, per_lang=extra_per_lang, limit=prepare_limit, log=log))
+        sources.append(Source(paths["synth_extra"], "synth_extra"))
+        weights = np.concatenate([weights * (1.0 - extra), [extra]])
     for s, w in zip(sources, weights):
         log(f"source {s.name}: {len(s)} examples, {s.lengths.sum() / 6000:.1f} min, sampling weight {w}")
     dev = load_dev(data_dir, dev_limit)
@@ -449,12 +456,18 @@ def main(argv=None):
                     help="sampling share of festival's recorded voices of other languages (0 = not used; "
                          "prepare.prepare_synth_festival)")
     ap.add_argument("--fest-per-voice", type=int, default=200, help="utterances per voice of that set")
+    ap.add_argument("--extra", type=float, default=0.0,
+                    help="sampling share of espeak-ng in 38 more languages, words from CLDR names (0 = not used; "
+                         "prepare.prepare_synth_extra; needs babel)")
+    ap.add_argument("--extra-per-lang", type=int, default=150, help="utterances per language of that set")
     ap.add_argument("--channel", type=float, default=0.0,
                     help="share of training crops played through a random recording channel (low-pass, tilt, "
                          "resonances, a noise floor: channel_augment; 0 = off)")
     a = ap.parse_args(argv)
     if not 0.0 <= a.channel <= 1.0:
         ap.error(f"--channel is a share of the crops, 0 to 1 (got {a.channel})")
+    if not 0.0 <= a.extra < 1.0:
+        ap.error(f"--extra is a sampling share, 0 to below 1 (got {a.extra})")
     if a.init and os.path.abspath(a.init) == os.path.abspath(os.path.join(a.out, "visemenet.pt")):
         ap.error("--init must not be the file this run writes (--out/visemenet.pt); copy it elsewhere first")
     try:
@@ -462,7 +475,8 @@ def main(argv=None):
               a.channels, a.eval_every, a.dev_limit, a.prepare_limit, init=a.init, warmup=a.warmup,
               lip_boost=a.lip_boost, aug2=a.aug2, synth_more=a.synth_more,
               pseudo_threshold=a.pseudo_threshold, multi=a.multi, multi_per_lang=a.multi_per_lang,
-              fest=a.fest, fest_per_voice=a.fest_per_voice, channel=a.channel)
+              fest=a.fest, fest_per_voice=a.fest_per_voice, channel=a.channel, extra=a.extra,
+              extra_per_lang=a.extra_per_lang)
     except ValueError as exc:  # --init weights that cannot be warm-started: one line, no traceback
         ap.error(f"--init {a.init}: {exc}" if a.init and not str(exc).startswith("--init") else str(exc))
 

@@ -87,4 +87,5 @@ def test_priors_from_the_training_caches(tmp_path):
 
 def test_language_of_training_ids():
     assert P.language_of("multi_fr_00012") == "fr" and P.language_of("fest_nsh_00001") == "ru"
+    assert P.language_of("extra_ka_00003") == "ka"
     assert P.language_of("c1") is None and P.language_of("fest_nobody_1") is None

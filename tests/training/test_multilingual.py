@@ -78,6 +78,29 @@ def test_held_out_languages_are_never_trained_and_the_check_set_languages_stay_o
     assert not voices & {"gd", "haw", "ml"}  # voxangeles_dev languages espeak-ng speaks
 
 
+def test_extra_languages_are_new_and_never_a_check_set_or_held_out_language():
+    assert len(M.EXTRA_LANGS) == len(set(M.EXTRA_LANGS)) >= 30
+    assert not set(M.EXTRA_LANGS) & (set(M.LANGS) | set(M.HELD_OUT))
+    voices = set(M.EXTRA_VOICE.values())
+    assert not voices & {"gd", "haw", "ml"} and M.EXTRA_VOICE["yue"] == "yue" and M.EXTRA_VOICE["ka"] == "ka"
+    jobs = M.extra_jobs(per_lang=4, seed=2, langs=("ka", "sw"), words_for=lambda lang: WORDS)
+    assert [item[2] for _, item in jobs][:5] == ["extra_ka_00000", "extra_ka_00001", "extra_ka_00002",
+                                                  "extra_ka_00003", "extra_sw_00000"]
+    assert all(item[1].startswith(("espeak:ka", "espeak:sw")) for _, item in jobs)
+    with pytest.raises(ValueError, match="held-out"):
+        M.extra_jobs(per_lang=1, langs=("ka", "hu"), words_for=lambda lang: WORDS)
+
+
+def test_cldr_words_are_in_the_locales_own_script():
+    pytest.importorskip("babel", reason="optional: babel is a training extra (tools/setup_train.sh)")
+    ka = M.cldr_words("ka", 300)
+    assert len(ka) == 300 and len(set(ka)) == 300 and all(M._script(w) == "GEORGIAN" for w in ka)
+    yue = M.cldr_words("yue")
+    assert len(yue) > 500 and {M._script(w) for w in yue} == {"CJK"}  # Latin acronyms left out
+    sw = M.cldr_words("sw")
+    assert "kiswahili" in sw and all(w == w.lower() for w in sw)
+
+
 def test_festival_jobs_give_each_voice_its_language_and_refuse_held_out_ones():
     voices = {"festival:lp": "it", "festival:nsh": "ru"}
     jobs = M.festival_jobs(voices, per_voice=20, seed=3, words_for=lambda lang: WORDS)

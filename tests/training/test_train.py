@@ -122,3 +122,18 @@ def test_channel_augment_muffles_the_high_bands_and_keeps_the_rest():
         lo = float(out[b].min())
         assert float(feats[b].max()) - 60 * np.log(10) / 10 - 1e-4 <= lo
     assert 2 <= floored <= 10  # about half of them
+
+
+@pytest.mark.parametrize("args, msg", [
+    (["--channel", "1.5"], "--channel is a share of the crops, 0 to 1 (got 1.5)"),
+    (["--extra", "1"], "--extra is a sampling share, 0 to below 1 (got 1.0)"),
+    (["--extra", "-0.2"], "--extra is a sampling share, 0 to below 1 (got -0.2)"),
+])
+def test_shares_out_of_range_are_refused_in_one_line(args, msg, capsys):
+    from lipsync.training import train as T
+
+    with pytest.raises(SystemExit) as exc:
+        T.main(args)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].endswith(msg) and not any("Traceback" in line for line in err)
