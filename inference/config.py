@@ -61,8 +61,9 @@ class PhonePriors:
     train: dict  # phone class -> share of the training mix's labelled frames
     universal: dict  # phone class -> mean share over the languages (a language with no prior of its own)
     languages: dict  # ISO 639-1 code -> {phone class: share}
-    scale: float  # how much of the log prior ratio is added (0 = off)
+    scale: float  # how much of the log prior ratio is added (0 = off), with the universal prior
     floor: float  # added to every share before the log (rare classes are not pushed to -inf)
+    language_scale: float | None = None  # the same for a language with a prior of its own (None: ``scale``)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,8 @@ def load_config(weights: str | None = None) -> ModelConfig:
             priors = None if not pr else PhonePriors(
                 {k: float(v) for k, v in pr["train"].items()}, {k: float(v) for k, v in pr["universal"].items()},
                 {lang: {k: float(v) for k, v in shares.items()} for lang, shares in pr["languages"].items()},
-                float(pr["scale"]), float(pr["floor"]))
+                float(pr["scale"]), float(pr["floor"]),
+                None if pr.get("language_scale") is None else float(pr["language_scale"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"The model config {path} lacks {exc} or has a wrong value there. Reinstall the "
                              "extension, or re-run the tuning scripts for these weights.") from exc

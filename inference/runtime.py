@@ -290,20 +290,24 @@ def prior_language(language: str | None, languages) -> str | None:
 
 
 def prior_bias(labels, language: str | None, weights: str | None = None, priors=None) -> np.ndarray | None:
-    """Per phone class, what free decoding adds to the log-probs in ``language``: ``scale`` x log(target prior /
+    """Per phone class, what free decoding adds to the log-probs in ``language``: scale x log(target prior /
     training prior), shares floored (``config.PhonePriors``; ``priors`` instead of the config's); silence
-    unchanged. None when there are no priors, the scale is 0 or the language is English."""
+    unchanged. The scale is ``scale`` with the universal prior and ``language_scale`` (when set) with a
+    language's own. None when there are no priors, the scale is 0 or the language is English."""
     pr = load_config(weights).priors if priors is None else priors
-    if pr is None or pr.scale <= 0:
+    if pr is None:
         return None
     key = prior_language(language, pr.languages)
     if key is None:
+        return None
+    scale = pr.scale if key == "universal" or pr.language_scale is None else pr.language_scale
+    if scale <= 0:
         return None
     target = pr.universal if key == "universal" else pr.languages[key]
     out = np.zeros(len(labels), dtype=np.float32)
     for k, lab in enumerate(labels):
         if lab in pr.train:
-            out[k] = pr.scale * (np.log(target.get(lab, 0.0) + pr.floor) - np.log(pr.train[lab] + pr.floor))
+            out[k] = scale * (np.log(target.get(lab, 0.0) + pr.floor) - np.log(pr.train[lab] + pr.floor))
     out[[k for k, lab in enumerate(labels) if lab == SIL]] = 0.0
     return out
 

@@ -1,7 +1,7 @@
 """Phone priors for free decoding in other languages: what the model was trained on vs what a language has.
 
     .venv/bin/python -m lipsync.training.priors [--weights W] [--mix speechocean762=0.2 ...]
-        [--tune] [--scale 1.0] [--write]
+        [--targets synth_extra] [--tune] [--scale 1.0] [--write]
 
 The network's phone posteriors carry the prior of its training mix, which is mostly English: it hears
 an open [a] of an unknown language as the English r-coloured vowel of "bird" because that vowel was
@@ -12,11 +12,16 @@ in (the hybrid-recogniser correction, ``inference.runtime.prior_bias``):
 
 - ``train``: each phone class's share of the labelled frames of the training mix, the caches weighted by
   their sampling weights (``--mix``; default: the shipped recipe, MODEL_CARD.md).
-- one prior per training language: the frame shares of its espeak-ng (and festival) training speech;
+- one prior per training language: the frame shares of its espeak-ng (and festival) training speech, and per
+  language of the ``--targets`` caches (default ``synth_extra``: espeak-ng in 38 more languages,
+  ``prepare.prepare_synth_extra``), which count for the languages' priors but not for the training mix's;
 - ``universal``: the mean over those languages and English (for languages without one: "und", unheard ones).
 English keeps the training prior (no correction). ``--tune`` picks ``scale`` on synthetic speech of the
 held-out languages (``multilingual.HELD_OUT``, never trained on; another seed than
-``bench/bench_synth_languages.py``'s) with the universal prior, audio only; ``--write`` stores the
+``bench/bench_synth_languages.py``'s), each utterance clean and through a random recording channel
+(``--clean-only``: clean), with the universal prior, audio only; and ``language_scale``, the scale of a
+language's own prior, on synthetic speech of eight trained languages (``TUNE_LANGS``, other utterances than
+the training set's) each told its language; ``--write`` stores the
 ``priors`` section of the config beside ``--weights``. Needs the training caches (``training.prepare``).
 """
 from __future__ import annotations
@@ -39,14 +44,14 @@ CACHES = {"speechocean762": "so762_train", "cathy": "cathy_train", "synth": "syn
 DEFAULT_MIX = {"speechocean762": 0.2023, "cathy": 0.0867, "synth": 0.1156, "speechocean762_aug2": 0.1156,
                "cathy_aug2": 0.0578, "synth_more": 0.102, "synth_multi": 0.17, "synth_fest": 0.15}
 FLOOR = 1e-3
-SCALES = (0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+SCALES = (0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0)
 
 
 def _load(cache_dir: str, name: str):
     path = os.path.join(cache_dir, CACHES.get(name, name) + ".npz")
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path} is missing: build the training caches first (python -m lipsync.training.prepare"
-                                " and train's --aug2 / --synth-more / --multi / --fest)")
+                                " and train's --aug2 / --synth-more / --multi / --fest / --extra)")
     return np.load(path, allow_pickle=True)
 
 
@@ -70,17 +75,23 @@ def language_of(uid: str) -> str | None:
     return None
 
 
-def compute(cache_dir: str = DEFAULT_CACHE, mix: dict | None = None) -> dict:
-    """{"train", "universal", "languages"}: phone class -> share (dicts, 5 significant digits)."""
+DEFAULT_TARGETS = ("synth_extra",)
+
+
+def compute(cache_dir: str = DEFAULT_CACHE, mix: dict | None = None, targets=DEFAULT_TARGETS) -> dict:
+    """{"train", "universal", "languages"}: phone class -> share (dicts, 5 significant digits). ``targets``:
+    caches of more languages whose speech gives language priors (and joins the universal mean) without being
+    part of the training mix."""
     mix = dict(DEFAULT_MIX if mix is None else mix)
     total = sum(mix.values())
     train = np.zeros(len(PHONE_CLASSES))
     per_lang: dict[str, np.ndarray] = {}
     english = np.zeros(len(PHONE_CLASSES))
-    for name, w in mix.items():
+    for name, w in list(mix.items()) + [(t, 0.0) for t in targets if t not in mix]:
         z = _load(cache_dir, name)
         ph = z["phone"]
-        train += (w / total) * shares(ph)
+        if w > 0:
+            train += (w / total) * shares(ph)
         if name in ("speechocean762", "cathy"):
             english += shares(ph)
         if name in ("synth_multi", "synth_fest", "synth_extra"):
@@ -106,28 +117,51 @@ def compute(cache_dir: str = DEFAULT_CACHE, mix: dict | None = None) -> dict:
             "languages": {k: as_dict(v) for k, v in langs.items()}}
 
 
-def tune(priors: dict, weights: str | None, n: int = 60, scales=SCALES, log=print) -> dict:
-    """Audio-only acc5 within a film frame on synthetic speech of the held-out languages, per scale."""
+# trained languages the scale of a language's own prior is chosen on (other utterances than their training set's)
+TUNE_LANGS = ("fr", "de", "es", "ru", "hi", "ar", "zh", "tr")
+
+
+def tune(priors: dict, weights: str | None, n: int = 60, scales=SCALES, log=print, channel: bool = True,
+         own: bool = False) -> dict:
+    """Audio-only acc5 within a film frame per scale on synthetic speech: of the held-out languages with the
+    universal prior ("und"), or (``own``) of ``TUNE_LANGS`` each told its language, so with its own prior
+    (``language_scale``). With ``channel`` each utterance is also decoded through a random recording channel
+    (``train.channel_augment``, seeded): the prior matters where the sound is ambiguous, and clean synthetic
+    speech hardly ever is."""
     import torch
 
     from ..inference import runtime
     from ..inference.config import PhonePriors
-    from ..phonemes.recognizers.model import ModelRecognizer
+    from ..phonemes.types import FRAME_HOP, FramePosteriors
+    from ..phonemes.visemes import CONTROLS
     from . import multilingual as M
     from .metrics import Tally
+    from .train import channel_augment
 
     torch.set_num_threads(1)
-    rec = ModelRecognizer(weights=weights)
+    model, info = runtime.load_model(weights)
+    rng = np.random.default_rng(TUNE_SEED)
     tallies = {s: Tally() for s in scales}
-    for _lang, audio, ref in M.heldout_speech(n, TUNE_SEED):
-        post = rec.posteriors(audio)
-        for s in scales:
-            pp = PhonePriors(priors["train"], priors["universal"], priors["languages"], s, FLOOR)
-            hyp = runtime.decode_posteriors(post, audio.duration, weights=weights, language="und", priors=pp)
-            tallies[s].add(ref, [(p.start, p.end, p.phone) for p in hyp.phones], audio.duration)
+    langs = TUNE_LANGS if own else M.HELD_OUT
+    for lang, audio, ref in M.heldout_speech(n, TUNE_SEED + (1 if own else 0), langs=langs):
+        feats = runtime.features(audio)
+        copies = [feats]
+        if channel:
+            t = torch.from_numpy(np.ascontiguousarray(feats, dtype=np.float32))[None]
+            copies.append(channel_augment(t, rng, p=1.0)[0].numpy())
+        for f in copies:
+            lp, lv, ct = runtime.run_network(model, f)
+            post = FramePosteriors(list(info["phone_classes"]), lp, FRAME_HOP, ct, tuple(CONTROLS), lv)
+            for s in scales:
+                pp = PhonePriors(priors["train"], priors["universal"], priors["languages"], s, FLOOR, s)
+                hyp = runtime.decode_posteriors(post, audio.duration, weights=weights,
+                                                language=lang if own else "und", priors=pp)
+                tallies[s].add(ref, [(p.start, p.end, p.phone) for p in hyp.phones], audio.duration)
     out = {s: t.summary()["acc5_tol"] for s, t in tallies.items()}
+    what = ("trained languages, own prior" if own else "held-out languages, universal prior") + (
+        ", clean and through a random channel" if channel else ", clean")
     for s, v in out.items():
-        log(f"scale {s}: held-out synthetic audio-only acc5 ±1f {v:.4f}")
+        log(f"scale {s}: synthetic audio-only acc5 ±1f {v:.4f} ({what})")
     return out
 
 
@@ -137,9 +171,14 @@ def main(argv=None):
     ap.add_argument("--weights", default=None, help="weights whose config gets the priors (default: the shipped)")
     ap.add_argument("--mix", nargs="*", default=None, metavar="SOURCE=WEIGHT",
                     help=f"sampling weights of the training sources (default: {DEFAULT_MIX})")
+    ap.add_argument("--targets", nargs="*", default=list(DEFAULT_TARGETS), metavar="SOURCE",
+                    help="caches whose languages get priors without being in the training mix (default: "
+                         f"{' '.join(DEFAULT_TARGETS)}; none: --targets with nothing after it)")
     ap.add_argument("--scale", type=float, default=1.0, help="scale written when not tuning")
     ap.add_argument("--tune", action="store_true", help="pick the scale on held-out synthetic speech")
     ap.add_argument("--n", type=int, default=60, help="utterances per held-out language when tuning")
+    ap.add_argument("--clean-only", action="store_true",
+                    help="tune on the clean synthetic speech only (default: also a copy through a random channel)")
     ap.add_argument("--write", action="store_true", help="store the priors in the config beside --weights")
     a = ap.parse_args(argv)
     mix = None
@@ -151,25 +190,30 @@ def main(argv=None):
         unknown = sorted(set(mix) - set(CACHES))
         if unknown:
             ap.error(f"--mix: unknown source {', '.join(unknown)}; use {', '.join(CACHES)}")
+    unknown = sorted(set(a.targets) - set(CACHES))
+    if unknown:
+        ap.error(f"--targets: unknown source {', '.join(unknown)}; use {', '.join(CACHES)}")
     try:
-        pr = compute(a.cache, mix)
+        pr = compute(a.cache, mix, a.targets)
     except (FileNotFoundError, ValueError) as exc:
         sys.exit(f"priors: {exc}")
     top = sorted(PHONE_CLASSES, key=lambda c: -abs(np.log((pr["universal"][c] + FLOOR) / (pr["train"][c] + FLOOR))))
     print(f"{len(pr['languages'])} language priors ({', '.join(pr['languages'])}); largest universal/train ratios: "
           + ", ".join(f"{c} {pr['universal'][c] / max(pr['train'][c], 1e-9):.2g}" for c in top[:10]))
-    scale = a.scale
+    scale = language_scale = a.scale
     if a.tune:
-        res = tune(pr, a.weights, a.n)
+        res = tune(pr, a.weights, a.n, channel=not a.clean_only)
         scale = max(res, key=lambda s: (round(res[s], 4), -s))
-        print(f"chosen scale {scale}")
+        own = tune(pr, a.weights, a.n // 2, channel=not a.clean_only, own=True)
+        language_scale = max(own, key=lambda s: (round(own[s], 4), -s))
+        print(f"chosen scale {scale} (universal prior), {language_scale} (a language's own)")
     if a.write:
         from ..inference.config import write_section
 
         path = write_section("priors", {"about": "training.priors: free decoding in another language swaps the "
-                                        "training prior for the language's", "scale": scale, "floor": FLOOR, **pr},
-                             a.weights)
-        print(f"wrote the priors (scale {scale}) to {path}")
+                                        "training prior for the language's", "scale": scale,
+                                        "language_scale": language_scale, "floor": FLOOR, **pr}, a.weights)
+        print(f"wrote the priors (scale {scale}, own-language scale {language_scale}) to {path}")
 
 
 if __name__ == "__main__":

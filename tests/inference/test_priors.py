@@ -28,6 +28,15 @@ def test_aliases_reach_the_training_languages():
     assert runtime.prior_language("hrv", langs) == "sh" and runtime.prior_language("nob", langs) == "nb"
 
 
+def test_a_language_with_its_own_prior_gets_its_own_scale():
+    labels = ["sil", "a", "ɝ"]
+    two = config.PhonePriors(**{**PRIORS.__dict__, "scale": 2.0, "language_scale": 0.5})
+    assert runtime.prior_bias(labels, "und", priors=two)[1] == pytest.approx(2.0 * np.log(0.081 / 0.021))
+    assert runtime.prior_bias(labels, "fr", priors=two)[1] == pytest.approx(0.5 * np.log(0.061 / 0.021))
+    off = config.PhonePriors(**{**PRIORS.__dict__, "language_scale": 0.0})
+    assert runtime.prior_bias(labels, "fr", priors=off) is None and runtime.prior_bias(labels, "und", priors=off) is not None
+
+
 def test_bias_is_the_scaled_log_ratio_and_leaves_silence():
     labels = ["sil", "a", "ɝ", "m", "q"]
     b = runtime.prior_bias(labels, "und", priors=PRIORS)
@@ -54,8 +63,10 @@ def test_another_language_decodes_its_own_vowel_where_english_heard_its_own():
 
 def test_shipped_release_has_priors_for_its_training_languages():
     pr = config.load_config().priors
-    assert pr is not None and 0 < pr.scale <= 2 and pr.floor > 0
+    assert pr is not None and 0 < pr.scale <= 4 and 0 < pr.language_scale <= 4 and pr.floor > 0
     assert {"fr", "de", "es", "ru", "hi", "ar", "zh", "it", "cs"} <= set(pr.languages)
+    assert {"ka", "hy", "pa", "mr", "sw", "yue", "am"} <= set(pr.languages)  # the extra languages (CLDR words)
+    assert not {"gd", "ml"} & set(pr.languages)  # voxangeles_dev languages
     assert not {"hu", "lv", "ta", "he"} & set(pr.languages)  # held out: they get the universal prior
     for shares in [pr.train, pr.universal] + list(pr.languages.values()):
         assert set(shares) == set(PHONE_CLASSES) and sum(shares.values()) == pytest.approx(1.0, abs=1e-3)
@@ -73,16 +84,25 @@ def test_priors_from_the_training_caches(tmp_path):
     _cache(tmp_path / "synth_multi_200.npz", [np.array([0, a, a, a]), np.array([m, m])],
            ["multi_fr_00000", "multi_de_00000"])
     _cache(tmp_path / "synth_fest_200.npz", [np.array([a, m])], ["fest_lp_00000"])
-    pr = P.compute(str(tmp_path), {"cathy": 0.5, "synth_multi": 0.25, "synth_fest": 0.25})
+    pr = P.compute(str(tmp_path), {"cathy": 0.5, "synth_multi": 0.25, "synth_fest": 0.25}, targets=())
     assert set(pr["languages"]) == {"fr", "de", "it"}
     assert pr["languages"]["fr"]["a"] == pytest.approx(0.75) and pr["languages"]["it"]["m"] == pytest.approx(0.5)
     assert pr["train"]["ɝ"] == pytest.approx(0.5 * 0.5)  # IGNORE frames are not counted
     # universal: the mean of fr, de, it and English
     assert pr["universal"]["ɝ"] == pytest.approx(0.5 / 4)
     with pytest.raises(ValueError, match="no multilingual source"):
-        P.compute(str(tmp_path), {"cathy": 1.0})
+        P.compute(str(tmp_path), {"cathy": 1.0}, targets=())
     with pytest.raises(FileNotFoundError, match="training caches"):
-        P.compute(str(tmp_path), {"synth_more": 1.0})
+        P.compute(str(tmp_path), {"synth_more": 1.0}, targets=())
+    with pytest.raises(FileNotFoundError, match="training caches"):  # the default target, synth_extra, is missing
+        P.compute(str(tmp_path), {"cathy": 0.5, "synth_multi": 0.5})
+    # a target cache gives its languages priors and joins the universal mean, but not the training shares
+    _cache(tmp_path / "synth_extra_150.npz", [np.array([r, r]), np.array([a, 0])], ["extra_ka_00000", "extra_sw_00000"])
+    both = P.compute(str(tmp_path), {"cathy": 0.5, "synth_multi": 0.25, "synth_fest": 0.25})
+    assert set(both["languages"]) == {"fr", "de", "it", "ka", "sw"}
+    assert both["train"] == pr["train"]
+    assert both["languages"]["ka"]["ɝ"] == pytest.approx(1.0) and both["languages"]["sw"]["a"] == pytest.approx(0.5)
+    assert both["universal"]["ɝ"] == pytest.approx((0.5 + 1.0) / 6)
 
 
 def test_language_of_training_ids():
