@@ -244,9 +244,9 @@ def pool_classes(log_probs: np.ndarray, labels, weight: float) -> np.ndarray:
     lp = np.asarray(log_probs, dtype=np.float32)
     if weight <= 0:
         return lp
-    from ..phonemes.visemes import VISEME_TO_CLASS, viseme_for_phone
+    from ..phonemes.visemes import visual_class_for_phone
 
-    keys = [VISEME_TO_CLASS[viseme_for_phone(p)] for p in labels]
+    keys = [visual_class_for_phone(p) for p in labels]
     groups = sorted(set(keys))
     gi = np.array([groups.index(k) for k in keys])
     m = lp.max(1, keepdims=True)

@@ -159,6 +159,27 @@ def _same_phones(got, want):
     np.testing.assert_allclose(np.array([p[1:] for p in got]), np.array([p[1:] for p in want]), atol=1e-5)
 
 
+def _same_mouths(got, want):
+    """Free decoding chooses its path with mouth classes pooled (``runtime.pool_classes``): two phones of one
+    class (w and u, both rounded) nearly tie, and float rounding of the windowed posteriors (within 1e-5) can
+    move the boundary between them by one 10 ms frame. So: the same phones in the same order; every boundary
+    within 10 microseconds, or within one frame where the phones on both sides show the same mouth class (that
+    phone's confidence may then differ); nothing else moves."""
+    from lipsync.phonemes.visemes import visual_class_for_phone as mouth_class
+
+    assert [p[0] for p in got] == [p[0] for p in want]
+    moved = 0
+    for i, (g, w) in enumerate(zip(got, want)):
+        for k, nb in ((1, i - 1), (2, i + 1)):
+            if abs(g[k] - w[k]) > 1e-5:
+                assert abs(g[k] - w[k]) <= 0.0101, (g, w)
+                assert 0 <= nb < len(got) and mouth_class(got[nb][0]) == mouth_class(g[0]), (got[nb], g)
+                moved += 1
+        if all(abs(g[k] - w[k]) <= 1e-5 for k in (1, 2)):
+            assert abs(g[3] - w[3]) <= 1e-4, (g, w)
+    assert moved <= 4, moved  # a rare near-tie, not a different decoding
+
+
 def _no_seam_artefacts(track, seams, contiguous):
     contiguous(track)
     for s in seams:
@@ -171,8 +192,10 @@ def _no_seam_artefacts(track, seams, contiguous):
 def test_model_windows_equal_the_whole_clip(one_thread, contiguous, with_text):
     pytest.importorskip("torch")
     whole, windows, text, seams = _both("model", with_text)
-    # away from the seams: the same phones, times and confidences (here even at them)
-    _same_phones(_away(windows.phones, seams, LAYOUT["model"][2] / 2), _away(whole.phones, seams, LAYOUT["model"][2] / 2))
+    # away from the seams: the same phones, times and confidences (here even at them); free decoding: up to a
+    # frame between two phones of one mouth class
+    same = _same_phones if with_text else _same_mouths
+    same(_away(windows.phones, seams, LAYOUT["model"][2] / 2), _away(whole.phones, seams, LAYOUT["model"][2] / 2))
     _no_seam_artefacts(windows.phones, seams, contiguous)
     assert len(windows.phones.phones) == len(whole.phones.phones)
     np.testing.assert_allclose(windows.visemes.controls, whole.visemes.controls, atol=1e-5)
