@@ -99,12 +99,23 @@ def prepare_synth_more(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_D
     return {"synth_more": path}
 
 
+def _bundled_espeak_cache(name: str, jobs, cache_dir: str, babble, workers: int, log) -> str:
+    """``build_cache`` (clean + 1 augmented copy) with the bundled libespeak-ng speaking (forked workers inherit
+    the switch)."""
+    from .synth import espeak
+
+    espeak.use_bundled(True)
+    try:
+        return build_cache(name, jobs, 1, cache_dir, babble, workers, log)
+    finally:
+        espeak.use_bundled(False)
+
+
 def prepare_synth_multi(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_DATA, per_lang: int = 200,
                         workers: int = 2, limit: int | None = None, log=print) -> dict:
     """The multilingual synthetic set (``training.multilingual``): espeak-ng (the bundled 1.52 library) speaking
     common words of each training language; clean + 1 augmented copy."""
     from . import multilingual
-    from .synth import espeak
 
     t0 = time.time()
     _unl, babble, _cathy, _so = _train_sources(data_dir)
@@ -113,11 +124,7 @@ def prepare_synth_multi(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_
     jobs = multilingual.multi_jobs(multilingual.TRAIN_LANGS, per_lang=per_lang, seed=200)
     log(f"multilingual synthetic set: {len(multilingual.TRAIN_LANGS)} languages x {per_lang} utterances "
         f"({', '.join(multilingual.TRAIN_LANGS)}); held out: {', '.join(multilingual.HELD_OUT)}")
-    espeak.use_bundled(True)  # forked workers inherit the switch
-    try:
-        path = build_cache(f"synth_multi_{per_lang}", jobs, 1, cache_dir, babble, workers, log)
-    finally:
-        espeak.use_bundled(False)
+    path = _bundled_espeak_cache(f"synth_multi_{per_lang}", jobs, cache_dir, babble, workers, log)
     log(f"prepared the multilingual synthetic set in {time.time() - t0:.0f} s")
     return {"synth_multi": path}
 
@@ -132,15 +139,10 @@ def prepare_synth_extra(cache_dir: str = DEFAULT_CACHE, data_dir: str = DEFAULT_
     _unl, babble, _cathy, _so = _train_sources(data_dir)
     if limit:
         per_lang = min(per_lang, limit)
-    from .synth import espeak
-
     jobs = multilingual.extra_jobs(per_lang=per_lang, seed=500)
-    log(f"extra languages: {len(multilingual.EXTRA_LANGS)} x {per_lang} utterances ({', '.join(multilingual.EXTRA_LANGS)})")
-    espeak.use_bundled(True)  # forked workers inherit the switch
-    try:
-        path = build_cache(f"synth_extra_{per_lang}", jobs, 1, cache_dir, babble, workers, log)
-    finally:
-        espeak.use_bundled(False)
+    log(f"extra languages: {len(multilingual.EXTRA_LANGS)} x {per_lang} utterances "
+        f"({', '.join(multilingual.EXTRA_LANGS)})")
+    path = _bundled_espeak_cache(f"synth_extra_{per_lang}", jobs, cache_dir, babble, workers, log)
     log(f"prepared the extra languages in {time.time() - t0:.0f} s")
     return {"synth_extra": path}
 

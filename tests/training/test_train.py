@@ -137,3 +137,21 @@ def test_shares_out_of_range_are_refused_in_one_line(args, msg, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].endswith(msg) and not any("Traceback" in line for line in err)
+
+
+@needs_data
+def test_the_extra_languages_cache_builds_with_the_bundled_engine(tmp_path):
+    pytest.importorskip("babel", reason="optional: babel is a training extra (tools/setup_train.sh)")
+    import numpy as np
+
+    from lipsync.training import multilingual as M
+    from lipsync.training.prepare import prepare_synth_extra
+    from lipsync.training.synth import espeak
+
+    logs = []
+    path = prepare_synth_extra(cache_dir=str(tmp_path), limit=1, workers=1, log=logs.append)["synth_extra"]
+    assert path.endswith("synth_extra_1.npz") and not espeak._state.get("bundled", False)
+    z = np.load(path, allow_pickle=True)
+    langs = {str(u).split("_")[1] for u in z["ids"]}
+    assert langs == set(M.EXTRA_LANGS) and (z["phone"] >= 0).mean() > 0.8  # nearly every frame labelled
+    assert any("extra languages: 38 x 1 utterances" in line for line in logs)
