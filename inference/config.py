@@ -102,6 +102,8 @@ def load_config(weights: str | None = None) -> ModelConfig:
             d, f = raw["decode"], raw["fusion"]
             decode = DecodeSettings(int(d["min_frames"]), float(d["switch_penalty"]), float(d["viseme_weight"]),
                                     float(d["closure_bias"]), float(d.get("class_pool", 0.0)))
+            if not 0.0 <= decode.class_pool <= 1.0:
+                raise ValueError(f"decode.class_pool = {decode.class_pool} (a weight from 0 to 1)")
             fusion = FusionSettings(float(f["weight"]), float(f["offset"]), float(f["max_gap"]))
             cal = raw.get("calibration")
             calibration = None if not cal else Calibration(

@@ -88,3 +88,13 @@ def test_pooling_chooses_the_path_but_confidences_come_from_the_unpooled_posteri
     assert squashed.phones[1].confidence != pytest.approx(track.phones[1].confidence)
     with pytest.raises(AlignmentError, match="path_log_probs must be"):
         decode(post, path_log_probs=pooled[:3])
+
+
+def test_a_pooling_weight_outside_0_to_1_in_a_config_is_one_clear_error(tmp_path):
+    from lipsync.errors import ModelError
+
+    raw = config.read_raw(config.load_config().path)
+    raw["decode"] = {**raw["decode"], "class_pool": 1.5}
+    (tmp_path / config.CONFIG_NAME).write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(ModelError, match=r"decode.class_pool = 1.5 \(a weight from 0 to 1\).*re-run the tuning"):
+        config.load_config(str(tmp_path / "visemenet.pt"))
