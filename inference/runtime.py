@@ -159,16 +159,25 @@ def posteriors(audio: Audio, weights: str | None = None, device: str | None = No
     """The network's per-frame outputs for a clip: phone and viseme log-probabilities, mouth controls.
 
     ``timing`` (a dict), when given, receives features_s, network_s and load_s."""
-    model, info = load_model(weights, device)
+    _model, info = load_model(weights, device)  # loaded (once) before the clock starts
     t0 = time.perf_counter()
     feats = features(audio)
     t1 = time.perf_counter()
-    lp, lv, ct = run_network(model, feats, info["device"])
+    post = feature_posteriors(feats, weights, device, audio.source)
     if timing is not None:
         timing.update(features_s=t1 - t0, network_s=time.perf_counter() - t1, load_s=info["load_seconds"])
+    return post
+
+
+def feature_posteriors(feats: np.ndarray, weights: str | None = None, device: str | None = None,
+                       source: str = "") -> FramePosteriors:
+    """``posteriors`` from log-mel features already computed (``features``; the tuning scripts alter them,
+    e.g. through a recording channel, before the network reads them)."""
+    model, info = load_model(weights, device)
+    lp, lv, ct = run_network(model, feats, info["device"])
     return FramePosteriors(labels=list(info["phone_classes"]), log_probs=lp, hop=FRAME_HOP,
                            controls=np.clip(ct, 0.0, 1.0), control_names=tuple(CONTROLS),
-                           viseme_log_probs=lv, source=audio.source)
+                           viseme_log_probs=lv, source=source)
 
 
 def window_posteriors(window, first: int, count: int, weights: str | None = None, device: str | None = None,
@@ -377,6 +386,6 @@ def weights_status(weights: str | None = None) -> tuple[bool, str]:
     return True, f"ready ({path})"
 
 
-__all__ = ["DEFAULT_WEIGHTS", "load_model", "run_network", "features", "posteriors", "window_posteriors", "fuse_visemes",
+__all__ = ["DEFAULT_WEIGHTS", "load_model", "run_network", "features", "posteriors", "feature_posteriors", "window_posteriors", "fuse_visemes",
            "pool_classes", "prior_language", "prior_bias",
            "decode_posteriors", "calibrate_confidences", "weights_status"]

@@ -132,16 +132,15 @@ def tune(priors: dict, weights: str | None, n: int = 60, scales=SCALES, log=prin
 
     from ..inference import runtime
     from ..inference.config import PhonePriors
-    from ..phonemes.types import FRAME_HOP, FramePosteriors
-    from ..phonemes.visemes import CONTROLS
     from . import multilingual as M
     from .metrics import Tally
     from .train import channel_augment
 
     torch.set_num_threads(1)
-    model, info = runtime.load_model(weights)
     rng = np.random.default_rng(TUNE_SEED)
     tallies = {s: Tally() for s in scales}
+    candidates = {s: PhonePriors(priors["train"], priors["universal"], priors["languages"], s, FLOOR, s)
+                  for s in scales}
     langs = TUNE_LANGS if own else M.HELD_OUT
     for lang, audio, ref in M.heldout_speech(n, TUNE_SEED + (1 if own else 0), langs=langs):
         feats = runtime.features(audio)
@@ -150,10 +149,8 @@ def tune(priors: dict, weights: str | None, n: int = 60, scales=SCALES, log=prin
             t = torch.from_numpy(np.ascontiguousarray(feats, dtype=np.float32))[None]
             copies.append(channel_augment(t, rng, p=1.0)[0].numpy())
         for f in copies:
-            lp, lv, ct = runtime.run_network(model, f)
-            post = FramePosteriors(list(info["phone_classes"]), lp, FRAME_HOP, ct, tuple(CONTROLS), lv)
-            for s in scales:
-                pp = PhonePriors(priors["train"], priors["universal"], priors["languages"], s, FLOOR, s)
+            post = runtime.feature_posteriors(f, weights)
+            for s, pp in candidates.items():
                 hyp = runtime.decode_posteriors(post, audio.duration, weights=weights,
                                                 language=lang if own else "und", priors=pp)
                 tallies[s].add(ref, [(p.start, p.end, p.phone) for p in hyp.phones], audio.duration)

@@ -20,11 +20,10 @@ import os
 
 import numpy as np
 
-from ..phonemes.types import FRAME_HOP, FramePosteriors
-from ..phonemes.visemes import CONTROLS
+from ..phonemes.types import FRAME_HOP
 from ..inference.classes import PHONE_CLASSES
 from ..inference.config import write_section
-from ..inference.runtime import decode_posteriors, load_model, run_network
+from ..inference.runtime import decode_posteriors, feature_posteriors
 from . import metrics
 from .data import DEFAULT_CACHE
 
@@ -40,7 +39,6 @@ def load_items(n: int, weights=None, cache_dir: str = DEFAULT_CACHE, multi: int 
                multi_cache: str = "synth_multi_200"):
     """``n`` augmented train utterances of cathy and of speechocean762 each, and ``multi`` of the multilingual
     synthetic set (``training.multilingual``; its cache ``multi_cache``), with the model's posteriors."""
-    model, info = load_model(weights)
     items = []
     for name, count in (("cathy_train", n), ("so762_train", n), (multi_cache, multi)):
         if count <= 0:
@@ -54,8 +52,7 @@ def load_items(n: int, weights=None, cache_dir: str = DEFAULT_CACHE, multi: int 
             ph = z["phone"][s:e].astype(int)
             if (ph < 0).any():
                 continue
-            lp, lv, ct = run_network(model, f)
-            post = FramePosteriors(list(info["phone_classes"]), lp, FRAME_HOP, ct, tuple(CONTROLS), lv)
+            post = feature_posteriors(f, weights)
             items.append((_rows(ph), len(f) * FRAME_HOP, post, "eng" if name != multi_cache else "multi"))
     return items
 
